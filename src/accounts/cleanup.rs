@@ -1,0 +1,38 @@
+//! Removal of rows nobody can use any more: dead sessions, expired links, stale counters.
+
+use super::AccountError;
+use crate::app::AppState;
+use crate::domain::mail_budget;
+use crate::domain::session::SessionLifetimes;
+use crate::storage::{one_time_tokens, sessions, throttle_counters};
+
+/// How many rows a sweep removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepCounts {
+    pub sessions: usize,
+    pub links: usize,
+    pub counters: usize,
+}
+
+/// One sweep.
+pub async fn sweep(state: &AppState) -> Result<SweepCounts, AccountError> {
+    let now = state.clock.now();
+    let idle_cutoff = SessionLifetimes::from(&state.config.session).idle_cutoff(now);
+    // Used links are kept a day past expiry (so "already used" can still be told apart in logs).
+    let link_cutoff = now - 24 * 3600;
+    let counter_cutoff = now
+        - state
+            .throttle
+            .retention_seconds()
+            .max(mail_budget::WINDOW_SECONDS);
+    Ok(state
+        .db
+        .run(move |conn| {
+            Ok(SweepCounts {
+                sessions: sessions::delete_dead(conn, now, idle_cutoff)?,
+                links: one_time_tokens::delete_expired(conn, link_cutoff)?,
+                counters: throttle_counters::delete_stale(conn, counter_cutoff, now)?,
+            })
+        })
+        .await?)
+}

@@ -1,0 +1,145 @@
+//! Signed-in sessions: created at sign-in under a fresh 256-bit id, looked up by its digest,
+//! kept alive by use, and ended by sign-out, revocation, a password change or disabling the user.
+
+use super::{AccountError, ClientInfo};
+use crate::app::AppState;
+use crate::crypto::{SecretDigest, random_token};
+use crate::domain::User;
+use crate::domain::session::SessionLifetimes;
+use crate::storage::sessions::{self, SessionRecord};
+use crate::storage::users;
+
+/// A live session and its user.
+#[derive(Debug, Clone)]
+pub struct ActiveSession {
+    pub session: SessionRecord,
+    pub user: User,
+}
+
+/// A new session: the cookie value (shown to the browser once) and the stored record.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub record: SessionRecord,
+}
+
+fn lifetimes(state: &AppState) -> SessionLifetimes {
+    SessionLifetimes::from(&state.config.session)
+}
+
+/// Starts a session for the user. When the browser already had a session (`replacing`), that one
+/// is deleted, so a session id is never carried across a sign-in (no session fixation).
+pub async fn start(
+    state: &AppState,
+    user_id: &str,
+    client: &ClientInfo,
+    replacing: Option<&str>,
+) -> Result<NewSession, AccountError> {
+    let now = state.clock.now();
+    let token = random_token();
+    let record = SessionRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        token_digest: SecretDigest::of(&token).as_str().to_string(),
+        user_id: user_id.to_string(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: lifetimes(state).expires_at(now),
+        ip: Some(client.ip.to_string()),
+        user_agent: client.short_user_agent(),
+    };
+    let stored = record.clone();
+    let old = replacing.map(SecretDigest::of);
+    state
+        .db
+        .run(move |conn| {
+            if let Some(old) = old {
+                sessions::delete_by_token(conn, &old)?;
+            }
+            sessions::insert(conn, &stored)
+        })
+        .await?;
+    Ok(NewSession { token, record })
+}
+
+/// The live session for a cookie value, touching it when its last use is stale. Dead sessions
+/// (idle or past their absolute end) and sessions of disabled users are not returned.
+pub async fn resolve(state: &AppState, token: &str) -> Result<Option<ActiveSession>, AccountError> {
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    let digest = SecretDigest::of(token);
+    let now = state.clock.now();
+    let lifetimes = lifetimes(state);
+    let found = state
+        .db
+        .run(move |conn| {
+            let Some(session) = sessions::find_by_token(conn, &digest)? else {
+                return Ok(None);
+            };
+            if !lifetimes.is_alive(&session.times(), now) {
+                sessions::delete_by_token(conn, &digest)?;
+                return Ok(None);
+            }
+            let Some(user) = users::find_by_id(conn, &session.user_id)? else {
+                return Ok(None);
+            };
+            let mut session = session;
+            if lifetimes.needs_touch(&session.times(), now) {
+                sessions::touch(conn, &session.id, now)?;
+                session.last_seen_at = now;
+            }
+            Ok(Some(ActiveSession { session, user }))
+        })
+        .await?;
+    Ok(found)
+}
+
+/// Ends the session with this cookie value.
+pub async fn end(state: &AppState, token: &str) -> Result<(), AccountError> {
+    let digest = SecretDigest::of(token);
+    state
+        .db
+        .run(move |conn| sessions::delete_by_token(conn, &digest))
+        .await?;
+    Ok(())
+}
+
+/// The user's live sessions, most recent first.
+pub async fn list(state: &AppState, user_id: &str) -> Result<Vec<SessionRecord>, AccountError> {
+    let now = state.clock.now();
+    let cutoff = lifetimes(state).idle_cutoff(now);
+    let user_id = user_id.to_string();
+    Ok(state
+        .db
+        .run(move |conn| sessions::list_alive_for_user(conn, &user_id, now, cutoff))
+        .await?)
+}
+
+/// Ends one of the user's own sessions; `NotFound` when it is not theirs or is gone.
+pub async fn revoke(state: &AppState, user_id: &str, session_id: &str) -> Result<(), AccountError> {
+    let user_id = user_id.to_string();
+    let session_id = session_id.to_string();
+    let deleted = state
+        .db
+        .run(move |conn| sessions::delete_for_user(conn, &user_id, &session_id))
+        .await?;
+    if deleted {
+        Ok(())
+    } else {
+        Err(AccountError::NotFound)
+    }
+}
+
+/// Ends every session of the user but `keep`; returns how many ended.
+pub async fn revoke_others(
+    state: &AppState,
+    user_id: &str,
+    keep: &str,
+) -> Result<usize, AccountError> {
+    let user_id = user_id.to_string();
+    let keep = keep.to_string();
+    Ok(state
+        .db
+        .run(move |conn| sessions::delete_others(conn, &user_id, &keep))
+        .await?)
+}

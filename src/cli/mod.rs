@@ -1,0 +1,126 @@
+//! The `tessera` command line: `serve`, `migrate` and `user ...`. Human output by default, `--json`
+//! for scripts, and exit codes a script can rely on (see [`exit`]).
+
+pub mod exit;
+pub mod migrate;
+pub mod output;
+pub mod serve;
+pub mod user;
+
+use crate::config::{self, ConfigSources, LogFormat, flag_table};
+use clap::{Parser, Subcommand};
+use exit::{CliError, ExitCode};
+use std::path::PathBuf;
+use toml::Value;
+
+/// Tessera: an identity provider in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "tessera", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (default: ./tessera.toml when it exists).
+    #[arg(long, global = true, env = "TESSERA_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL: a SQLite path or `postgres://...` (overrides config).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Data directory (overrides config).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Log line format.
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (migrates the database first).
+    Serve(serve::ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User(Box<user::UserArgs>),
+}
+
+impl Cli {
+    /// The configuration layers, with this command line's flags on top.
+    pub fn config_sources(&self) -> ConfigSources {
+        let (bind, issuer) = match &self.command {
+            Command::Serve(args) => (args.bind.clone(), args.issuer.clone()),
+            _ => (None, None),
+        };
+        let log_format = self.log_format.map(|f| match f {
+            LogFormat::Human => "human",
+            LogFormat::Json => "json",
+        });
+        ConfigSources {
+            file: self.config.clone(),
+            env: std::env::vars().collect(),
+            flags: flag_table(&[
+                ("database_url", self.database_url.clone().map(Value::String)),
+                (
+                    "data_dir",
+                    self.data_dir
+                        .as_ref()
+                        .map(|d| Value::String(d.display().to_string())),
+                ),
+                ("log_format", log_format.map(|f| Value::String(f.into()))),
+                ("bind", bind.map(Value::String)),
+                ("issuer", issuer.map(Value::String)),
+            ]),
+        }
+    }
+}
+
+/// Runs the command line; the process exit code.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let json = matches!(&cli.command, Command::User(args) if args.json);
+    let result = run(cli);
+    match result {
+        Ok(()) => ExitCode::Success.into(),
+        Err(error) => {
+            output::print_error(&error, json);
+            error.exit_code().into()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let loaded = config::load(cli.config_sources()).map_err(CliError::Config)?;
+    let is_serve = matches!(cli.command, Command::Serve(_));
+    init_tracing(&loaded.config, is_serve);
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    match cli.command {
+        Command::Serve(_) => serve::run(loaded),
+        Command::Migrate => migrate::run(loaded.config),
+        Command::User(args) => user::run(loaded.config, *args),
+    }
+}
+
+/// Logs go to stderr: human-readable or JSON lines. Commands other than `serve` only log warnings.
+fn init_tracing(config: &config::Config, serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    let level = if serving {
+        config.log_level.as_str()
+    } else {
+        "warn"
+    };
+    let filter = EnvFilter::try_from_env("TESSERA_LOG")
+        .or_else(|_| EnvFilter::try_new(level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
+        LogFormat::Human => builder.try_init(),
+    };
+}

@@ -1,0 +1,436 @@
+//! Tessera's configuration: the typed settings and their defaults.
+//!
+//! Layers, each overriding the one before: built-in defaults (this file), `tessera.toml`, `TESSERA_*`
+//! environment variables (nested keys joined by `__`, a `_FILE` suffix reads the value from a file),
+//! then command-line flags. [`load`] does the merging; unknown keys produce warnings.
+
+mod load;
+mod secret;
+
+pub use load::{ConfigError, ConfigSources, Loaded, flag_table, load};
+pub use secret::SecretString;
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use url::Url;
+
+/// Every setting of a Tessera server.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Config {
+    /// The public base URL of this server, as users and clients reach it.
+    pub issuer: String,
+    /// The address the HTTP server listens on.
+    pub bind: String,
+    /// `sqlite://path`, a plain path, or `postgres://...`; defaults to `<data_dir>/tessera.db`.
+    pub database_url: Option<String>,
+    /// Where the embedded database, generated secrets and development mail live.
+    pub data_dir: PathBuf,
+    /// `development` or `production`; defaults to development when the issuer is http on loopback.
+    pub mode: Option<Mode>,
+    /// `human` or `json` log lines.
+    pub log_format: LogFormat,
+    /// A `tracing` filter, such as `info` or `tessera=debug,actix_web=info`.
+    pub log_level: String,
+    /// HTTP worker threads; defaults to the number of CPUs.
+    pub http_workers: Option<usize>,
+    /// Seconds to finish in-flight requests after SIGTERM.
+    pub shutdown_timeout_seconds: u64,
+    /// Key for CSRF tokens and signed cookies; generated into the data dir when absent.
+    pub secret_key: Option<SecretString>,
+    /// Proxies whose `X-Forwarded-For` is believed (IP addresses or CIDR ranges).
+    pub trusted_proxies: Vec<String>,
+    pub database: DatabaseConfig,
+    pub argon2: Argon2Config,
+    pub session: SessionConfig,
+    pub sign_up: SignUpConfig,
+    pub sign_in_throttle: ThrottleConfig,
+    pub links: LinkConfig,
+    pub brand: BrandConfig,
+    pub smtp: Option<SmtpConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            issuer: "http://localhost:8080".into(),
+            bind: "127.0.0.1:8080".into(),
+            database_url: None,
+            data_dir: PathBuf::from("./data"),
+            mode: None,
+            log_format: LogFormat::Human,
+            log_level: "info".into(),
+            http_workers: None,
+            shutdown_timeout_seconds: 30,
+            secret_key: None,
+            trusted_proxies: Vec::new(),
+            database: DatabaseConfig::default(),
+            argon2: Argon2Config::default(),
+            session: SessionConfig::default(),
+            sign_up: SignUpConfig::default(),
+            sign_in_throttle: ThrottleConfig::default(),
+            links: LinkConfig::default(),
+            brand: BrandConfig::default(),
+            smtp: None,
+        }
+    }
+}
+
+/// Whether development conveniences (file mail, `/dev/mail`, plain-http cookies) are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+/// The shape of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// Connection pool settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    /// Connections kept in the pool.
+    pub pool_size: u32,
+    /// How long a request waits for a connection before the server answers 503.
+    pub connect_timeout_seconds: u64,
+    /// How long SQLite waits for a lock held by another connection or process.
+    pub sqlite_busy_timeout_ms: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            pool_size: 10,
+            connect_timeout_seconds: 5,
+            sqlite_busy_timeout_ms: 5000,
+        }
+    }
+}
+
+/// Password hashing: argon2id parameters and the bounded pool that runs it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Argon2Config {
+    /// Memory per hash in KiB (OWASP: 19456).
+    pub memory_kib: u32,
+    /// Passes over memory (OWASP: 2).
+    pub iterations: u32,
+    /// Lanes (OWASP: 1).
+    pub parallelism: u32,
+    /// Threads that hash; defaults to the number of CPUs.
+    pub workers: Option<usize>,
+    /// Hashes allowed to wait for a thread; beyond this the server answers 503 with Retry-After.
+    pub queue_capacity: usize,
+}
+
+impl Default for Argon2Config {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19456,
+            iterations: 2,
+            parallelism: 1,
+            workers: None,
+            queue_capacity: 64,
+        }
+    }
+}
+
+/// Lifetimes of a signed-in session.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SessionConfig {
+    /// A session unused for this long ends.
+    pub idle_timeout_seconds: i64,
+    /// A session ends this long after sign-in, however active.
+    pub absolute_lifetime_seconds: i64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout_seconds: 3 * 24 * 3600,
+            absolute_lifetime_seconds: 30 * 24 * 3600,
+        }
+    }
+}
+
+/// Who may create an account from the hosted pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignUpMode {
+    Open,
+    InviteOnly,
+    Closed,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SignUpConfig {
+    pub mode: SignUpMode,
+}
+
+impl Default for SignUpConfig {
+    fn default() -> Self {
+        Self {
+            mode: SignUpMode::Open,
+        }
+    }
+}
+
+/// Limits on failed sign-ins (ASVS 5.0 6.3.1): per client address, and per account for browsers
+/// that have not signed in to it before. A browser that has holds a device cookie and is limited
+/// on its own, so an attacker cannot lock its owner out.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ThrottleConfig {
+    /// Window over which failures are counted.
+    pub window_seconds: i64,
+    /// Failures from one client address (an IPv6 /64) before it is blocked for the window.
+    pub ip_max_failures: i64,
+    /// Failures on one account from unknown browsers before those browsers wait.
+    pub account_max_failures: i64,
+    /// Failures from one known browser (device cookie) before it waits too.
+    pub device_max_failures: i64,
+    /// First wait after the limit; doubles with each further failure.
+    pub base_lockout_seconds: i64,
+    /// The longest wait an account can be put in.
+    pub max_lockout_seconds: i64,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        Self {
+            window_seconds: 900,
+            ip_max_failures: 50,
+            account_max_failures: 5,
+            device_max_failures: 10,
+            base_lockout_seconds: 30,
+            max_lockout_seconds: 900,
+        }
+    }
+}
+
+/// Lifetimes of the links Tessera mails.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct LinkConfig {
+    pub email_verification_seconds: i64,
+    pub password_reset_seconds: i64,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        Self {
+            email_verification_seconds: 24 * 3600,
+            password_reset_seconds: 30 * 60,
+        }
+    }
+}
+
+/// How the hosted pages look.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct BrandConfig {
+    pub product_name: String,
+    /// An https (or same-server) URL of a logo image.
+    pub logo_url: Option<String>,
+    /// `#rrggbb`.
+    pub primary_color: String,
+}
+
+impl Default for BrandConfig {
+    fn default() -> Self {
+        Self {
+            product_name: "Tessera".into(),
+            logo_url: None,
+            primary_color: "#4f46e5".into(),
+        }
+    }
+}
+
+/// How mail leaves the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Implicit TLS (usually port 465).
+    Tls,
+    /// STARTTLS required (usually port 587).
+    Starttls,
+    /// Plain text; only for a relay on the same host.
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    #[serde(default = "default_smtp_tls")]
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    /// The From header, such as `Acme <no-reply@acme.example>`.
+    pub from: String,
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+fn default_smtp_tls() -> SmtpTls {
+    SmtpTls::Starttls
+}
+fn default_smtp_timeout() -> u64 {
+    10
+}
+
+/// The database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// A SQLite file at this path.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection string.
+    Postgres(String),
+}
+
+impl Config {
+    /// The database the configuration points at.
+    pub fn database_target(&self) -> DatabaseTarget {
+        match self.database_url.as_deref() {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                DatabaseTarget::Postgres(url.to_string())
+            }
+            Some(url) => {
+                let path = url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"))
+                    .unwrap_or(url);
+                DatabaseTarget::Sqlite(PathBuf::from(path))
+            }
+            None => DatabaseTarget::Sqlite(self.data_dir.join("tessera.db")),
+        }
+    }
+
+    /// The issuer parsed; [`Config::validate`] guarantees it parses.
+    pub fn issuer_url(&self) -> Result<Url, ConfigError> {
+        Url::parse(&self.issuer).map_err(|e| ConfigError::Invalid(format!("issuer: {e}")))
+    }
+
+    /// True when the issuer is served over https (cookies get `Secure` and `__Host-`).
+    pub fn is_https(&self) -> bool {
+        self.issuer.starts_with("https://")
+    }
+
+    /// Development conveniences are on unless the mode says production.
+    pub fn is_development(&self) -> bool {
+        match self.mode {
+            Some(mode) => mode == Mode::Development,
+            None => !self.is_https(),
+        }
+    }
+
+    /// Checks what serde cannot: URLs, ranges and combinations.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let issuer = self.issuer_url()?;
+        match issuer.scheme() {
+            "https" => {}
+            "http" if is_loopback_host(&issuer) => {}
+            "http" => {
+                return Err(ConfigError::Invalid(
+                    "issuer: http is only allowed for localhost; use https".into(),
+                ));
+            }
+            other => return Err(ConfigError::Invalid(format!("issuer: scheme {other}"))),
+        }
+        if issuer.query().is_some() || issuer.fragment().is_some() {
+            return Err(ConfigError::Invalid(
+                "issuer: must not have a query or fragment".into(),
+            ));
+        }
+        let a = &self.argon2;
+        if a.memory_kib < 8 * a.parallelism.max(1) || a.iterations == 0 || a.parallelism == 0 {
+            return Err(ConfigError::Invalid(
+                "argon2: parameters out of range".into(),
+            ));
+        }
+        if self.mode == Some(Mode::Production) && a.memory_kib < 19456 {
+            tracing::warn!(
+                memory_kib = a.memory_kib,
+                "argon2.memory_kib is below the OWASP minimum of 19456"
+            );
+        }
+        if a.queue_capacity == 0 {
+            return Err(ConfigError::Invalid(
+                "argon2.queue_capacity must be > 0".into(),
+            ));
+        }
+        let s = &self.session;
+        if s.idle_timeout_seconds <= 0 || s.absolute_lifetime_seconds < s.idle_timeout_seconds {
+            return Err(ConfigError::Invalid(
+                "session: idle_timeout_seconds must be > 0 and <= absolute_lifetime_seconds".into(),
+            ));
+        }
+        if !is_hex_color(&self.brand.primary_color) {
+            return Err(ConfigError::Invalid(
+                "brand.primary_color must look like #4f46e5".into(),
+            ));
+        }
+        if let Some(logo) = &self.brand.logo_url {
+            let ok =
+                logo.starts_with("https://") || logo.starts_with('/') && !logo.starts_with("//");
+            if !ok
+                || logo
+                    .chars()
+                    .any(|c| c.is_control() || c == '"' || c == '\'')
+            {
+                return Err(ConfigError::Invalid(
+                    "brand.logo_url must be an https URL or a path on this server".into(),
+                ));
+            }
+        }
+        if self.database.pool_size == 0 {
+            return Err(ConfigError::Invalid(
+                "database.pool_size must be > 0".into(),
+            ));
+        }
+        let t = &self.sign_in_throttle;
+        if t.window_seconds <= 0
+            || t.ip_max_failures <= 0
+            || t.account_max_failures <= 0
+            || t.device_max_failures <= 0
+            || t.base_lockout_seconds <= 0
+            || t.max_lockout_seconds < t.base_lockout_seconds
+        {
+            return Err(ConfigError::Invalid(
+                "sign_in_throttle: values out of range".into(),
+            ));
+        }
+        for proxy in &self.trusted_proxies {
+            crate::http::client_ip::IpRange::parse(proxy)
+                .map_err(|e| ConfigError::Invalid(format!("trusted_proxies: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn is_hex_color(value: &str) -> bool {
+    value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit())
+}

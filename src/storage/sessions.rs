@@ -1,0 +1,131 @@
+//! The `sessions` table. A session is stored under the SHA-256 digest of its cookie value; the
+//! `id` is a separate public handle used to list and revoke sessions.
+
+use super::schema::{sessions, users};
+use super::{DbConnection, StorageResult};
+use crate::clock::UnixTime;
+use crate::crypto::SecretDigest;
+use crate::domain::session::SessionTimes;
+use diesel::prelude::*;
+
+/// A stored session.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRecord {
+    pub id: String,
+    pub token_digest: String,
+    pub user_id: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl SessionRecord {
+    /// The times that decide whether it is alive.
+    pub fn times(&self) -> SessionTimes {
+        SessionTimes {
+            created_at: self.created_at,
+            last_seen_at: self.last_seen_at,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+/// Stores a new session.
+pub fn insert(conn: &mut DbConnection, session: &SessionRecord) -> StorageResult<()> {
+    diesel::insert_into(sessions::table)
+        .values(session)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The session with this cookie digest, if its user is not disabled; liveness is the caller's
+/// decision (it depends on the configured lifetimes).
+pub fn find_by_token(
+    conn: &mut DbConnection,
+    digest: &SecretDigest,
+) -> StorageResult<Option<SessionRecord>> {
+    Ok(sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_digest.eq(digest.as_str()))
+        .filter(users::disabled.eq(false))
+        .select(SessionRecord::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Records activity.
+pub fn touch(conn: &mut DbConnection, id: &str, now: UnixTime) -> StorageResult<()> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::last_seen_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The user's sessions that are still alive, most recently used first.
+pub fn list_alive_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: UnixTime,
+    idle_cutoff: UnixTime,
+) -> StorageResult<Vec<SessionRecord>> {
+    Ok(sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::expires_at.gt(now))
+        .filter(sessions::last_seen_at.gt(idle_cutoff))
+        .order(sessions::last_seen_at.desc())
+        .select(SessionRecord::as_select())
+        .load(conn)?)
+}
+
+/// Deletes one of the user's sessions; false when the user has no session with that id.
+pub fn delete_for_user(conn: &mut DbConnection, user_id: &str, id: &str) -> StorageResult<bool> {
+    let deleted = diesel::delete(
+        sessions::table
+            .filter(sessions::id.eq(id))
+            .filter(sessions::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
+    Ok(deleted > 0)
+}
+
+/// Deletes every session of the user except `keep`.
+pub fn delete_others(conn: &mut DbConnection, user_id: &str, keep: &str) -> StorageResult<usize> {
+    Ok(diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::id.ne(keep)),
+    )
+    .execute(conn)?)
+}
+
+/// Deletes every session of the user.
+pub fn delete_all_for_user(conn: &mut DbConnection, user_id: &str) -> StorageResult<usize> {
+    Ok(diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?)
+}
+
+/// Deletes the session with this cookie digest (sign-out).
+pub fn delete_by_token(conn: &mut DbConnection, digest: &SecretDigest) -> StorageResult<bool> {
+    let deleted =
+        diesel::delete(sessions::table.filter(sessions::token_digest.eq(digest.as_str())))
+            .execute(conn)?;
+    Ok(deleted > 0)
+}
+
+/// Deletes sessions past their absolute end or idle for longer than the timeout.
+pub fn delete_dead(
+    conn: &mut DbConnection,
+    now: UnixTime,
+    idle_cutoff: UnixTime,
+) -> StorageResult<usize> {
+    Ok(diesel::delete(
+        sessions::table.filter(
+            sessions::expires_at
+                .le(now)
+                .or(sessions::last_seen_at.le(idle_cutoff)),
+        ),
+    )
+    .execute(conn)?)
+}

@@ -1,0 +1,318 @@
+//! `/account`: profile, email verification, password change, and the person's own sessions.
+
+use super::forms::{CsrfOnly, PasswordChangeForm, ProfileForm, ReturnToQuery, any_oversized};
+use super::page::{PageContext, see_other};
+use super::views::{AccountView, Errors, ProfileFormValues, SessionLine};
+use super::{PageError, csrf, notices, session_cookie};
+use crate::accounts::profile::{self, ProfileInput};
+use crate::accounts::sessions::{self, ActiveSession};
+use crate::accounts::{AccountError, email_verification, password_change};
+use crate::app::AppState;
+use crate::storage::sessions::SessionRecord;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+/// The session of a request that needs one, or the redirect to sign in.
+async fn require_session(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Result<ActiveSession, HttpResponse>, PageError> {
+    match session_cookie::current_session(req, state).await? {
+        Some(active) => Ok(Ok(active)),
+        None => {
+            let had_cookie = session_cookie::session_token(req, state).is_some();
+            let notice = if had_cookie {
+                "&notice=session-expired"
+            } else {
+                ""
+            };
+            let mut response = see_other(&format!("/sign-in?return_to=%2Faccount{notice}"));
+            if had_cookie {
+                let _ = response.add_removal_cookie(&session_cookie::clear_session_cookie(state));
+            }
+            Ok(Err(response))
+        }
+    }
+}
+
+macro_rules! signed_in {
+    ($req:expr, $state:expr) => {
+        match require_session(&$req, &$state).await? {
+            Ok(active) => active,
+            Err(redirect) => return Ok(redirect),
+        }
+    };
+}
+
+fn format_time(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// "Firefox on Linux" from a user agent, or the start of it.
+fn describe_device(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent.filter(|u| !u.is_empty()) else {
+        return "Unknown device".to_string();
+    };
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, name)| *name);
+    let os = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, name)| *name);
+    match (browser, os) {
+        (Some(b), Some(o)) => format!("{b} on {o}"),
+        (Some(b), None) => b.to_string(),
+        (None, Some(o)) => format!("Browser on {o}"),
+        (None, None) => ua.chars().take(60).collect(),
+    }
+}
+
+fn session_lines(records: Vec<SessionRecord>, current_id: &str) -> Vec<SessionLine> {
+    records
+        .into_iter()
+        .map(|s| SessionLine {
+            current: s.id == current_id,
+            device: describe_device(s.user_agent.as_deref()),
+            ip: s.ip.clone().unwrap_or_default(),
+            created: format_time(s.created_at),
+            last_seen: format_time(s.last_seen_at),
+            id: s.id,
+        })
+        .collect()
+}
+
+async fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    active: &ActiveSession,
+    status: StatusCode,
+    form: Option<ProfileFormValues>,
+    errors: Errors,
+    notice: Option<&'static str>,
+) -> Result<HttpResponse, PageError> {
+    let records = sessions::list(state, &active.user.id).await?;
+    let page = PageContext::new(req, state, true);
+    let view = AccountView {
+        chrome: page.chrome.clone(),
+        form: form.unwrap_or_else(|| ProfileFormValues::from(&active.user)),
+        sessions: session_lines(records, &active.session.id),
+        user: active.user.clone(),
+        errors,
+        notice,
+    };
+    Ok(page.respond(status, view.render()))
+}
+
+/// `GET /account`
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<ReturnToQuery>,
+) -> Result<HttpResponse, PageError> {
+    let active = signed_in!(req, state);
+    let notice = notices::text(query.notice.as_deref());
+    render(
+        &req,
+        &state,
+        &active,
+        StatusCode::OK,
+        None,
+        Errors::none(),
+        notice,
+    )
+    .await
+}
+
+/// `POST /account/profile`
+pub async fn save_profile(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<ProfileForm>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    let active = signed_in!(req, state);
+    let submitted = ProfileFormValues {
+        name: form.name.clone(),
+        given_name: form.given_name.clone(),
+        family_name: form.family_name.clone(),
+        username: form.username.clone(),
+        picture: form.picture.clone(),
+        locale: form.locale.clone(),
+    };
+    if any_oversized(&[
+        &form.name,
+        &form.given_name,
+        &form.family_name,
+        &form.username,
+        &form.picture,
+        &form.locale,
+    ]) {
+        let errors = Errors::one("form", "One of the fields is far too long.");
+        return render(
+            &req,
+            &state,
+            &active,
+            StatusCode::BAD_REQUEST,
+            Some(submitted),
+            errors,
+            None,
+        )
+        .await;
+    }
+    let input = ProfileInput {
+        name: &form.name,
+        given_name: &form.given_name,
+        family_name: &form.family_name,
+        username: &form.username,
+        picture: &form.picture,
+        locale: &form.locale,
+    };
+    match profile::update(&state, &active.user, input).await {
+        Ok(_) => Ok(see_other("/account?notice=profile-saved")),
+        Err(AccountError::Invalid(field) | AccountError::Conflict(field)) => {
+            render(
+                &req,
+                &state,
+                &active,
+                StatusCode::BAD_REQUEST,
+                Some(submitted),
+                field.into(),
+                None,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /account/password`
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<PasswordChangeForm>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    let active = signed_in!(req, state);
+    if any_oversized(&[&form.current_password, &form.new_password]) {
+        let errors = Errors::one("new_password", "That password is far too long.");
+        return render(
+            &req,
+            &state,
+            &active,
+            StatusCode::BAD_REQUEST,
+            None,
+            errors,
+            None,
+        )
+        .await;
+    }
+    match password_change::change(&state, &active, &form.current_password, &form.new_password).await
+    {
+        Ok(()) => Ok(see_other("/account?notice=password-changed")),
+        Err(AccountError::Invalid(field) | AccountError::Conflict(field)) => {
+            render(
+                &req,
+                &state,
+                &active,
+                StatusCode::BAD_REQUEST,
+                None,
+                field.into(),
+                None,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /account/verify-email`
+pub async fn send_verification(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    let active = signed_in!(req, state);
+    match email_verification::send(&state, &active.user).await {
+        Ok(()) => Ok(see_other("/account?notice=verification-sent")),
+        Err(AccountError::Invalid(field) | AccountError::Conflict(field)) => {
+            render(
+                &req,
+                &state,
+                &active,
+                StatusCode::TOO_MANY_REQUESTS,
+                None,
+                field.into(),
+                None,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /account/sessions/{id}/revoke`: only the person's own sessions can be named.
+pub async fn revoke_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    let active = signed_in!(req, state);
+    let id = path.into_inner();
+    if id.len() > 64 {
+        return Err(PageError::NotFound);
+    }
+    sessions::revoke(&state, &active.user.id, &id).await?;
+    if id == active.session.id {
+        let mut response = see_other("/sign-in?notice=signed-out");
+        let _ = response.add_removal_cookie(&session_cookie::clear_session_cookie(&state));
+        return Ok(response);
+    }
+    Ok(see_other("/account?notice=session-revoked"))
+}
+
+/// `POST /account/sessions/revoke-others`
+pub async fn revoke_other_sessions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    let active = signed_in!(req, state);
+    sessions::revoke_others(&state, &active.user.id, &active.session.id).await?;
+    Ok(see_other("/account?notice=sessions-revoked"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_device;
+
+    #[test]
+    fn devices() {
+        let ff = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(describe_device(Some(ff)), "Firefox on Linux");
+        assert_eq!(describe_device(None), "Unknown device");
+    }
+}

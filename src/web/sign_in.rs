@@ -1,0 +1,159 @@
+//! `GET|POST /sign-in`
+
+use super::forms::{ReturnToQuery, SignInForm, any_oversized};
+use super::page::{PageContext, see_other};
+use super::views::{Errors, SignInView};
+use super::{PageError, client_info, csrf, notices, return_to, session_cookie};
+use crate::accounts::AccountError;
+use crate::accounts::password_change::human_wait;
+use crate::accounts::sign_in::{SignInAttempt, SignInError, sign_in};
+use crate::app::AppState;
+use crate::config::SignUpMode;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+fn view(
+    req: &HttpRequest,
+    state: &AppState,
+    email: String,
+    return_to: Option<String>,
+    errors: Errors,
+    notice: Option<&'static str>,
+) -> (PageContext, SignInView) {
+    let page = PageContext::new(req, state, false);
+    let view = SignInView {
+        chrome: page.chrome.clone(),
+        email,
+        return_to,
+        errors,
+        notice,
+        sign_up_open: state.config.sign_up.mode == SignUpMode::Open,
+    };
+    (page, view)
+}
+
+/// The sign-in form; a signed-in browser goes straight on.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<ReturnToQuery>,
+) -> Result<HttpResponse, PageError> {
+    let return_to = query.return_to.as_deref().and_then(return_to::local_path);
+    if session_cookie::current_session(&req, &state)
+        .await?
+        .is_some()
+    {
+        return Ok(see_other(&return_to::destination(return_to.as_deref())));
+    }
+    let notice = notices::text(query.notice.as_deref());
+    let (page, view) = view(
+        &req,
+        &state,
+        String::new(),
+        return_to,
+        Errors::none(),
+        notice,
+    );
+    Ok(page.respond(StatusCode::OK, view.render()))
+}
+
+/// Checks the credentials; on success sets the session (and device) cookie and redirects.
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<SignInForm>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    let return_to = form.return_to.as_deref().and_then(return_to::local_path);
+    if any_oversized(&[&form.email, &form.password]) {
+        let errors = Errors::one("form", "Wrong email or password.");
+        let (page, view) = view(&req, &state, String::new(), return_to, errors, None);
+        return Ok(page.respond(StatusCode::BAD_REQUEST, view.render()));
+    }
+    let client = client_info(&req, &state);
+    let device = req
+        .cookie(&state.cookies.device)
+        .map(|c| c.value().to_string());
+    let current = session_cookie::session_token(&req, &state);
+    let result = sign_in(
+        &state,
+        SignInAttempt {
+            email: &form.email,
+            password: &form.password,
+            client: &client,
+            device_cookie: device.as_deref(),
+            current_session: current.as_deref(),
+        },
+    )
+    .await;
+    let outcome = match &result {
+        Ok(_) => "success",
+        Err(e) => e.outcome(),
+    };
+    state.metrics.count_sign_in(outcome);
+    let error = match result {
+        Ok(signed_in) => {
+            tracing::info!(user_id = %signed_in.user.id, "signed in");
+            let mut response = HttpResponse::SeeOther();
+            response
+                .insert_header((
+                    header::LOCATION,
+                    return_to::destination(return_to.as_deref()),
+                ))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .cookie(session_cookie::session_cookie(
+                    &state,
+                    &signed_in.session.token,
+                ));
+            if let Some(device) = &signed_in.device_cookie {
+                response.cookie(session_cookie::device_cookie(&state, device));
+            }
+            return Ok(response.finish());
+        }
+        Err(error) => error,
+    };
+    tracing::info!(outcome, "sign-in failed");
+    let (status, message, retry_after) = match error {
+        SignInError::BadCredentials => (
+            StatusCode::UNAUTHORIZED,
+            "Wrong email or password.".to_string(),
+            None,
+        ),
+        SignInError::Disabled => (
+            StatusCode::FORBIDDEN,
+            "This account is disabled. Contact your administrator.".to_string(),
+            None,
+        ),
+        SignInError::Throttled { retry_after } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too many failed attempts. Try again in {}, or reset your password.",
+                human_wait(retry_after)
+            ),
+            Some(retry_after),
+        ),
+        SignInError::Account(AccountError::Invalid(field) | AccountError::Conflict(field)) => {
+            let email = form.email.trim().to_string();
+            let (page, view) = view(&req, &state, email, return_to, field.into(), None);
+            return Ok(page.respond(StatusCode::BAD_REQUEST, view.render()));
+        }
+        SignInError::Account(other) => return Err(other.into()),
+    };
+    let email = form.email.trim().to_string();
+    let (page, view) = view(
+        &req,
+        &state,
+        email,
+        return_to,
+        Errors::one("form", message),
+        None,
+    );
+    let mut response = page.respond(status, view.render());
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, super::page::retry_after_value(seconds));
+    }
+    Ok(response)
+}

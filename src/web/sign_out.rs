@@ -1,0 +1,43 @@
+//! `GET|POST /sign-out`. Signing out is a POST with a CSRF token (a link or image cannot sign
+//! anyone out); GET shows the button.
+
+use super::forms::CsrfOnly;
+use super::page::{PageContext, see_other};
+use super::views::SignOutView;
+use super::{PageError, csrf, session_cookie};
+use crate::accounts::sessions;
+use crate::app::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+/// The sign-out button, or sign-in when there is nothing to sign out of.
+pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    if session_cookie::current_session(&req, &state)
+        .await?
+        .is_none()
+    {
+        return Ok(see_other("/sign-in"));
+    }
+    let page = PageContext::new(&req, &state, true);
+    let view = SignOutView {
+        chrome: page.chrome.clone(),
+    };
+    Ok(page.respond(StatusCode::OK, view.render()))
+}
+
+/// Deletes the session server-side and the cookie client-side.
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    if let Some(token) = session_cookie::session_token(&req, &state) {
+        sessions::end(&state, &token).await?;
+        tracing::info!("signed out");
+    }
+    let mut response = see_other("/sign-in?notice=signed-out");
+    let _ = response.add_removal_cookie(&session_cookie::clear_session_cookie(&state));
+    Ok(response)
+}

@@ -1,0 +1,175 @@
+//! The askama view structs, one per template.
+
+use super::page::Chrome;
+use crate::domain::{FieldError, User};
+use crate::mail::StoredMail;
+use askama::Template;
+
+/// Field errors of a submitted form; `form` is the key of an error about the whole form.
+#[derive(Debug, Default, Clone)]
+pub struct Errors(Vec<FieldError>);
+
+impl Errors {
+    /// No errors.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// One error.
+    pub fn one(field: &'static str, message: impl Into<String>) -> Self {
+        Self(vec![FieldError::new(field, message)])
+    }
+
+    /// The message for a field, if it has one.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+impl From<FieldError> for Errors {
+    fn from(error: FieldError) -> Self {
+        Self(vec![error])
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+pub struct SignInView {
+    pub chrome: Chrome,
+    pub email: String,
+    pub return_to: Option<String>,
+    pub errors: Errors,
+    pub notice: Option<&'static str>,
+    pub sign_up_open: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sign_up.html")]
+pub struct SignUpView {
+    pub chrome: Chrome,
+    pub open: bool,
+    pub closed_message: &'static str,
+    pub email: String,
+    pub name: String,
+    pub return_to: Option<String>,
+    pub errors: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "check_email.html")]
+pub struct CheckEmailView {
+    pub chrome: Chrome,
+    pub email: String,
+    pub message: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "verify_email.html")]
+pub struct VerifyEmailView {
+    pub chrome: Chrome,
+    pub email: String,
+    pub token: String,
+}
+
+#[derive(Template)]
+#[template(path = "forgot_password.html")]
+pub struct ForgotPasswordView {
+    pub chrome: Chrome,
+    pub email: String,
+    pub errors: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "reset_password.html")]
+pub struct ResetPasswordView {
+    pub chrome: Chrome,
+    pub token: String,
+    pub errors: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "sign_out.html")]
+pub struct SignOutView {
+    pub chrome: Chrome,
+}
+
+/// The profile form's values (as stored, or as submitted when re-shown with errors).
+#[derive(Debug, Default, Clone)]
+pub struct ProfileFormValues {
+    pub name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub username: String,
+    pub picture: String,
+    pub locale: String,
+}
+
+impl From<&User> for ProfileFormValues {
+    fn from(user: &User) -> Self {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        Self {
+            name: text(&user.name),
+            given_name: text(&user.given_name),
+            family_name: text(&user.family_name),
+            username: text(&user.username),
+            picture: text(&user.picture),
+            locale: text(&user.locale),
+        }
+    }
+}
+
+/// One line of the session list.
+#[derive(Debug, Clone)]
+pub struct SessionLine {
+    pub id: String,
+    pub current: bool,
+    pub device: String,
+    pub ip: String,
+    pub created: String,
+    pub last_seen: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountView {
+    pub chrome: Chrome,
+    pub user: User,
+    pub form: ProfileFormValues,
+    pub sessions: Vec<SessionLine>,
+    pub errors: Errors,
+    pub notice: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorView {
+    pub chrome: Chrome,
+    pub title: &'static str,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dev_mail.html")]
+pub struct DevMailListView {
+    pub chrome: Chrome,
+    pub mails: Vec<StoredMail>,
+}
+
+/// A run of a mail body: plain text, or a link to make clickable.
+#[derive(Debug, Clone)]
+pub struct MailPart {
+    pub text: String,
+    pub is_link: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dev_mail_message.html")]
+pub struct DevMailView {
+    pub chrome: Chrome,
+    pub mail: StoredMail,
+    pub parts: Vec<MailPart>,
+}
