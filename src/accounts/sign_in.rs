@@ -102,7 +102,7 @@ pub async fn sign_in(
         .filter(|d| credential.as_ref().is_some_and(|c| c.user.id == d.user_id));
     let limiter_key = match (known_device, &device_key) {
         (Some(_), Some(key)) => key.clone(),
-        _ => account_key.clone(),
+        _ => account_key,
     };
     let waits = [
         state.throttle.wait(counter(&ip_key).as_ref(), now),
@@ -133,7 +133,9 @@ pub async fn sign_in(
         return Err(SignInError::Disabled);
     }
 
-    let cleared = vec![account_key, limiter_key];
+    // Only the counter this attempt was judged by is cleared: the owner signing in from a known
+    // browser must not hand an attacker elsewhere a fresh set of guesses.
+    let cleared = vec![limiter_key];
     state
         .db
         .run(move |conn| throttle_counters::clear(conn, &cleared))

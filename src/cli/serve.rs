@@ -33,6 +33,9 @@ pub fn run(loaded: Loaded) -> Result<(), CliError> {
     migrate_when_reachable(&state)?;
     let listener = std::net::TcpListener::bind(&state.config.bind)
         .map_err(|e| CliError::Failed(format!("cannot listen on {}: {e}", state.config.bind)))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     let runtime = actix_web::rt::System::new();
     runtime.block_on(async move {
         let server = crate::server::serve(state.clone(), listener)
@@ -41,7 +44,7 @@ pub fn run(loaded: Loaded) -> Result<(), CliError> {
             state.clone(),
             Duration::from_secs(600),
         ));
-        announce(&state, started).await;
+        announce(&state, local, started).await;
         server.await.map_err(|e| CliError::Failed(e.to_string()))
     })?;
     tracing::info!("stopped");
@@ -67,16 +70,17 @@ fn migrate_when_reachable(state: &AppState) -> Result<(), CliError> {
     }
 }
 
-async fn announce(state: &AppState, started: std::time::Instant) {
+async fn announce(state: &AppState, local: std::net::SocketAddr, started: std::time::Instant) {
     let config = &state.config;
     tracing::info!(
         issuer = %config.issuer,
-        bind = %config.bind,
+        listening = %local,
         database = state.db.backend_name(),
         mode = if config.is_development() { "development" } else { "production" },
         ready_ms = started.elapsed().as_millis() as u64,
         "Tessera is ready"
     );
+    eprintln!("Tessera listening on http://{local}");
     if !config.is_development() {
         return;
     }

@@ -1,1 +1,12 @@
+//! The one integration-test binary. Tests talk HTTP to real servers on loopback ports, on a real
+//! SQLite file and a real PostgreSQL database (`both_backends!`), and drive the real CLI binary and
+//! a real Chromium.
 
+mod support;
+
+mod browser;
+mod cli;
+mod config;
+mod ops;
+mod storage;
+mod web;
