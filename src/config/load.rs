@@ -40,11 +40,13 @@ pub struct Loaded {
 }
 
 /// Environment variables that belong to Tessera but are not configuration keys.
+/// (`TESSERA_TEST_*` are the test suite's too.)
 const NON_CONFIG_VARS: &[&str] = &[
     "CONFIG",
+    "LOG",
     "REQUIRE_POSTGRES",
-    "TEST_POSTGRES_URL",
-    "CHROMEDRIVER",
+    "REQUIRE_BROWSER",
+    "SCREENSHOTS",
 ];
 
 /// Reads every layer and merges it: defaults, file, environment, flags.

@@ -23,9 +23,10 @@ impl Run {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
     }
+    /// The JSON error: the last line of stderr (warnings may come before it).
     fn error_json(&self) -> serde_json::Value {
-        serde_json::from_str(self.stderr.trim())
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stderr))
+        let last = self.stderr.trim().lines().last().unwrap_or_default();
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stderr))
     }
 }
 

@@ -134,7 +134,12 @@ fn unknown_keys_and_variables_are_warned_about() {
     );
     let loaded = config::load(ConfigSources {
         file: Some(file),
-        env: env(&[("TESSERA_BINDD", "x"), ("TESSERA_REQUIRE_POSTGRES", "1")]),
+        env: env(&[
+            ("TESSERA_BINDD", "x"),
+            ("TESSERA_REQUIRE_POSTGRES", "1"),
+            ("TESSERA_REQUIRE_BROWSER", "1"),
+            ("TESSERA_LOG", "debug"),
+        ]),
         flags: Default::default(),
     })
     .expect("load");
@@ -142,7 +147,10 @@ fn unknown_keys_and_variables_are_warned_about() {
     assert!(all.contains("`isuer`"), "{all}");
     assert!(all.contains("`argon2.memory`"), "{all}");
     assert!(all.contains("TESSERA_BINDD"), "{all}");
-    assert!(!all.contains("REQUIRE_POSTGRES"), "{all}");
+    assert!(
+        !all.contains("REQUIRE_") && !all.contains("TESSERA_LOG"),
+        "{all}"
+    );
 }
 
 #[test]
