@@ -2,13 +2,14 @@
 //! verification link of an existing account. Opening a link shows a confirmation page; only the
 //! confirming POST consumes it, so mail scanners that fetch links do not use them up.
 
+use super::links::{self, LinkRequest};
 use super::sign_up::PendingSignUp;
 use super::{AccountError, mail_budget_allows};
 use crate::app::AppState;
-use crate::crypto::{SecretDigest, random_token};
+use crate::crypto::SecretDigest;
 use crate::domain::user::new_user_id;
 use crate::domain::{EmailAddress, FieldError, User};
-use crate::storage::one_time_tokens::{self, NewToken, Purpose};
+use crate::storage::one_time_tokens::{self, Purpose};
 use crate::storage::users;
 
 /// What a used link did.
@@ -131,29 +132,18 @@ pub async fn send(state: &AppState, user: &User) -> Result<(), AccountError> {
         )
         .into());
     }
-    let now = state.clock.now();
     let ttl = state.config.links.email_verification_seconds;
-    let token = random_token();
-    let digest = SecretDigest::of(&token);
-    let user_id = user.id.clone();
-    let email = user.email.as_str().to_string();
-    state
-        .db
-        .run(move |conn| {
-            one_time_tokens::insert(
-                conn,
-                NewToken {
-                    digest: &digest,
-                    purpose: Purpose::VerifyEmail,
-                    user_id: Some(&user_id),
-                    email: &email,
-                    payload: None,
-                    now,
-                    expires_at: now + ttl,
-                },
-            )
-        })
-        .await?;
+    let token = links::issue(
+        state,
+        LinkRequest {
+            purpose: Purpose::VerifyEmail,
+            user_id: Some(user.id.clone()),
+            email: user.email.as_str().to_string(),
+            payload: None,
+            ttl_seconds: ttl,
+        },
+    )
+    .await?;
     state.mailer.send_later(
         state
             .mail_context()

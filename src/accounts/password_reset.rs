@@ -3,12 +3,13 @@
 //! the account exists and is enabled. Using it sets the password, ends every session of the
 //! account, invalidates the account's other reset links and tells the owner by mail.
 
+use super::links::{self, LinkRequest};
 use super::{AccountError, mail_budget_allows};
 use crate::app::AppState;
-use crate::crypto::{SecretDigest, random_token};
+use crate::crypto::SecretDigest;
 use crate::domain::EmailAddress;
 use crate::domain::sign_in_throttle::{self as throttle, Scope};
-use crate::storage::one_time_tokens::{self, NewToken, Purpose};
+use crate::storage::one_time_tokens::{self, Purpose};
 use crate::storage::{throttle_counters, users};
 
 /// Checks the address and mails a link in the background if it has an account.
@@ -39,29 +40,18 @@ async fn send_link(state: &AppState, email: EmailAddress) -> Result<(), AccountE
         );
         return Ok(());
     }
-    let now = state.clock.now();
     let ttl = state.config.links.password_reset_seconds;
-    let token = random_token();
-    let digest = SecretDigest::of(&token);
-    let user_id = user.id.clone();
-    let to = user.email.as_str().to_string();
-    state
-        .db
-        .run(move |conn| {
-            one_time_tokens::insert(
-                conn,
-                NewToken {
-                    digest: &digest,
-                    purpose: Purpose::PasswordReset,
-                    user_id: Some(&user_id),
-                    email: &to,
-                    payload: None,
-                    now,
-                    expires_at: now + ttl,
-                },
-            )
-        })
-        .await?;
+    let token = links::issue(
+        state,
+        LinkRequest {
+            purpose: Purpose::PasswordReset,
+            user_id: Some(user.id.clone()),
+            email: user.email.as_str().to_string(),
+            payload: None,
+            ttl_seconds: ttl,
+        },
+    )
+    .await?;
     state
         .mailer
         .send(

@@ -3,12 +3,12 @@
 //! note saying so instead. Both cost the same argon2 hash, and the mail goes out in the background,
 //! so neither the page nor its timing tells the two apart.
 
+use super::links::{self, LinkRequest};
 use super::{AccountError, mail_budget_allows};
 use crate::app::AppState;
 use crate::config::SignUpMode;
-use crate::crypto::{SecretDigest, random_token};
 use crate::domain::{EmailAddress, FieldError, profile};
-use crate::storage::one_time_tokens::{self, NewToken, Purpose};
+use crate::storage::one_time_tokens::Purpose;
 use crate::storage::users;
 use serde::{Deserialize, Serialize};
 
@@ -73,38 +73,29 @@ async fn send_sign_up_mail(
         tracing::warn!("sign-up mail suppressed: too many messages to this address this hour");
         return Ok(());
     }
-    let now = state.clock.now();
-    let ttl = state.config.links.email_verification_seconds;
-    let token = random_token();
-    let digest = SecretDigest::of(&token);
-    let payload =
-        serde_json::to_string(&pending).map_err(|e| AccountError::Internal(e.to_string()))?;
     let address = email.clone();
     let exists = state
         .db
-        .run(move |conn| {
-            if users::find_by_email(conn, &address)?.is_some() {
-                return Ok(true);
-            }
-            one_time_tokens::insert(
-                conn,
-                NewToken {
-                    digest: &digest,
-                    purpose: Purpose::SignUp,
-                    user_id: None,
-                    email: address.as_str(),
-                    payload: Some(payload),
-                    now,
-                    expires_at: now + ttl,
-                },
-            )?;
-            Ok(false)
-        })
+        .run(move |conn| Ok(users::find_by_email(conn, &address)?.is_some()))
         .await?;
     let context = state.mail_context();
     let mail = if exists {
         context.account_exists(email.as_str())
     } else {
+        let ttl = state.config.links.email_verification_seconds;
+        let payload =
+            serde_json::to_string(&pending).map_err(|e| AccountError::Internal(e.to_string()))?;
+        let token = links::issue(
+            state,
+            LinkRequest {
+                purpose: Purpose::SignUp,
+                user_id: None,
+                email: email.as_str().to_string(),
+                payload: Some(payload),
+                ttl_seconds: ttl,
+            },
+        )
+        .await?;
         context.sign_up(email.as_str(), &token, ttl)
     };
     state

@@ -123,6 +123,17 @@ async fn render(
     Ok(page.respond(status, view.render()))
 }
 
+/// The account page again, with an error next to a field.
+async fn form_error(
+    req: &HttpRequest,
+    state: &AppState,
+    active: &ActiveSession,
+    status: StatusCode,
+    field: crate::domain::FieldError,
+) -> Result<HttpResponse, PageError> {
+    render(req, state, active, status, None, field.into(), None).await
+}
+
 /// `GET /account`
 pub async fn show(
     req: HttpRequest,
@@ -230,16 +241,7 @@ pub async fn change_password(
     {
         Ok(()) => Ok(see_other("/account?notice=password-changed")),
         Err(AccountError::Invalid(field) | AccountError::Conflict(field)) => {
-            render(
-                &req,
-                &state,
-                &active,
-                StatusCode::BAD_REQUEST,
-                None,
-                field.into(),
-                None,
-            )
-            .await
+            form_error(&req, &state, &active, StatusCode::BAD_REQUEST, field).await
         }
         Err(other) => Err(other.into()),
     }
@@ -256,16 +258,7 @@ pub async fn send_verification(
     match email_verification::send(&state, &active.user).await {
         Ok(()) => Ok(see_other("/account?notice=verification-sent")),
         Err(AccountError::Invalid(field) | AccountError::Conflict(field)) => {
-            render(
-                &req,
-                &state,
-                &active,
-                StatusCode::TOO_MANY_REQUESTS,
-                None,
-                field.into(),
-                None,
-            )
-            .await
+            form_error(&req, &state, &active, StatusCode::TOO_MANY_REQUESTS, field).await
         }
         Err(other) => Err(other.into()),
     }

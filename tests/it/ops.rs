@@ -192,11 +192,20 @@ fn development_mail_is_browsable() {
         .assert_contains("<a href=\"http://127.0.0.1:");
 }
 
-/// Starts the real binary on an empty data directory with no configuration.
-fn spawn_binary(data: &std::path::Path) -> (std::process::Child, String) {
+/// Starts the real binary on an empty data directory with no configuration; returns the process,
+/// its base URL, and the stderr lines it printed so far (still being collected).
+fn spawn_binary_with(
+    data: &std::path::Path,
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    String,
+    Arc<std::sync::Mutex<Vec<String>>>,
+) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
         .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data)
+        .args(extra)
         .current_dir(data)
         .env_remove("TESSERA_DATABASE_URL")
         .stdout(Stdio::null())
@@ -205,17 +214,76 @@ fn spawn_binary(data: &std::path::Path) -> (std::process::Child, String) {
         .expect("spawn");
     let stderr = child.stderr.take().expect("stderr");
     let (tx, rx) = std::sync::mpsc::channel();
+    let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let collected = lines.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if let Some(at) = line.find("listening on http://") {
                 let _ = tx.send(line[at + "listening on ".len()..].trim().to_string());
+            }
+            if let Ok(mut all) = collected.lock() {
+                all.push(line);
             }
         }
     });
     let base = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("server announced its address");
+    (child, base, lines)
+}
+
+fn spawn_binary(data: &std::path::Path) -> (std::process::Child, String) {
+    let (child, base, _) = spawn_binary_with(data, &[]);
     (child, base)
+}
+
+#[test]
+fn json_logs_carry_the_request_id() {
+    let data = tempfile::tempdir().expect("dir");
+    let (mut child, base, lines) = spawn_binary_with(data.path(), &["--log-format", "json"]);
+    let page = crate::support::Browser::new(&base).get("/sign-in");
+    let id = page.header("x-request-id").expect("request id");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let found = loop {
+        let logged = lines.lock().expect("lines").clone();
+        let hit = logged
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|v| {
+                v["span"]["request_id"] == id.as_str()
+                    && v["path"] == "/sign-in"
+                    && v["status"] == 200
+            });
+        if let Some(hit) = hit {
+            break hit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no JSON access log line with request id {id}: {logged:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(found["level"], "INFO");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+both_backends! {
+    fn the_sweep_removes_dead_sessions_links_and_counters(backend) {
+        let server = TestServer::start_with(backend, |c| c.session.idle_timeout_seconds = 600);
+        server.create_user("ada@example.com", PASSWORD);
+        let browser = server.browser();
+        browser.sign_in("ada@example.com", PASSWORD);
+        server.browser().sign_in("ada@example.com", "wrong wrong wrong");
+        browser.submit("/forgot-password", "/forgot-password", &[("email", "ada@example.com")]);
+        wait_for_mail(&server.mailbox(), "ada@example.com", 1);
+        let nothing = server.block_on(tessera::accounts::cleanup::sweep(&server.state)).expect("sweep");
+        assert_eq!(nothing, tessera::accounts::cleanup::SweepCounts::default(), "nothing is dead yet");
+        server.clock.advance(2 * 24 * 3600);
+        let swept = server.block_on(tessera::accounts::cleanup::sweep(&server.state)).expect("sweep");
+        assert_eq!((swept.sessions, swept.links), (1, 1));
+        assert!(swept.counters >= 2, "{swept:?}");
+    }
 }
 
 #[test]
