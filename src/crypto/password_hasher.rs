@@ -9,8 +9,8 @@
 
 use crate::config::Argon2Config;
 use crate::domain::password::normalise;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::rngs::OsRng;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -81,45 +81,122 @@ pub fn argon2_for(config: &Argon2Config) -> Result<Argon2<'static>, HashError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-/// Hashes on the calling thread; for the CLI and for the pool's workers.
-pub fn hash_now(argon2: &Argon2<'_>, password: &str) -> Result<String, HashError> {
-    let salt = SaltString::generate(&mut OsRng);
-    let password = normalise(password);
-    argon2
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| HashError::Failed(e.to_string()))
+/// Hashes on the calling thread, allocating its own memory; for the CLI and benchmarks.
+pub fn hash_now(argon2: &Argon2<'static>, password: &str) -> Result<String, HashError> {
+    HashingMemory::for_params(argon2.params()).hash(argon2, password)
 }
 
-fn verify_now(argon2: &Argon2<'_>, dummy: &str, password: &str, phc: Option<&str>) -> Verification {
-    let password = normalise(password);
-    // Without a stored hash we still do the full work against a dummy, so an unknown account
-    // costs the same time as a known one.
-    let stored = phc.and_then(|p| PasswordHash::new(p).ok());
-    let Some(stored) = stored else {
-        if let Ok(dummy) = PasswordHash::new(dummy) {
-            let _ = argon2.verify_password(password.as_bytes(), &dummy);
+/// The argon2 working memory of one thread, allocated once and reused for every hash, so memory
+/// stays at `workers × memory_kib` however many sign-ins come (the allocator would otherwise keep
+/// freed 19 MiB blocks per thread arena).
+struct HashingMemory {
+    blocks: Vec<Block>,
+}
+
+impl HashingMemory {
+    fn for_params(params: &Params) -> Self {
+        Self {
+            blocks: vec![Block::default(); params.block_count()],
         }
-        return Verification::Mismatch;
-    };
-    if Argon2::default()
-        .verify_password(password.as_bytes(), &stored)
-        .is_err()
-    {
-        return Verification::Mismatch;
     }
-    let current = Params::try_from(&stored).ok();
-    let wanted = argon2.params();
-    let same = stored.algorithm.as_str() == "argon2id"
-        && current.is_some_and(|p| {
-            p.m_cost() == wanted.m_cost()
-                && p.t_cost() == wanted.t_cost()
-                && p.p_cost() == wanted.p_cost()
-        });
-    if same {
-        Verification::Match
-    } else {
-        Verification::MatchNeedsRehash
+
+    fn blocks_for(&mut self, count: usize) -> &mut [Block] {
+        if self.blocks.len() < count {
+            self.blocks.resize(count, Block::default());
+        }
+        &mut self.blocks[..count]
+    }
+
+    fn hash(&mut self, argon2: &Argon2<'static>, password: &str) -> Result<String, HashError> {
+        let failed = |e: &dyn std::fmt::Display| HashError::Failed(e.to_string());
+        let password = normalise(password);
+        let salt = SaltString::generate(&mut OsRng);
+        let mut salt_buffer = [0u8; 64];
+        let salt_bytes = salt
+            .as_salt()
+            .decode_b64(&mut salt_buffer)
+            .map_err(|e| failed(&e))?;
+        let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        let blocks = self.blocks_for(argon2.params().block_count());
+        argon2
+            .hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut output, blocks)
+            .map_err(|e| failed(&e))?;
+        let phc = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(argon2.params()).map_err(|e| failed(&e))?,
+            salt: Some(salt.as_salt()),
+            hash: Some(Output::new(&output).map_err(|e| failed(&e))?),
+        };
+        Ok(phc.to_string())
+    }
+
+    /// True when `password` matches the stored argon2id hash, computed in this memory.
+    fn matches(&mut self, stored: &PasswordHash<'_>, password: &[u8]) -> bool {
+        let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
+            return false;
+        };
+        let Ok(params) = Params::try_from(stored) else {
+            return false;
+        };
+        let version = stored
+            .version
+            .and_then(|v| Version::try_from(v).ok())
+            .unwrap_or(Version::V0x13);
+        let mut salt_buffer = [0u8; 64];
+        let Ok(salt_bytes) = salt.decode_b64(&mut salt_buffer) else {
+            return false;
+        };
+        let mut output = vec![0u8; expected.len()];
+        let hasher = Argon2::new(Algorithm::Argon2id, version, params.clone());
+        let blocks = self.blocks_for(params.block_count());
+        hasher
+            .hash_password_into_with_memory(password, salt_bytes, &mut output, blocks)
+            .is_ok()
+            && super::constant_time_eq(&output, expected.as_bytes())
+    }
+
+    fn verify(
+        &mut self,
+        argon2: &Argon2<'static>,
+        dummy: &str,
+        password: &str,
+        phc: Option<&str>,
+    ) -> Verification {
+        let password = normalise(password);
+        // Without a stored hash we still do the full work against a dummy, so an unknown account
+        // costs the same time as a known one.
+        let stored = phc.and_then(|p| PasswordHash::new(p).ok());
+        let Some(stored) = stored else {
+            if let Ok(dummy) = PasswordHash::new(dummy) {
+                let _ = self.matches(&dummy, password.as_bytes());
+            }
+            return Verification::Mismatch;
+        };
+        let matched = if stored.algorithm == Algorithm::Argon2id.ident() {
+            self.matches(&stored, password.as_bytes())
+        } else {
+            // argon2i / argon2d hashes imported from elsewhere: verified, then upgraded.
+            Argon2::default()
+                .verify_password(password.as_bytes(), &stored)
+                .is_ok()
+        };
+        if !matched {
+            return Verification::Mismatch;
+        }
+        let current = Params::try_from(&stored).ok();
+        let wanted = argon2.params();
+        let same = stored.algorithm == Algorithm::Argon2id.ident()
+            && current.is_some_and(|p| {
+                p.m_cost() == wanted.m_cost()
+                    && p.t_cost() == wanted.t_cost()
+                    && p.p_cost() == wanted.p_cost()
+            });
+        if same {
+            Verification::Match
+        } else {
+            Verification::MatchNeedsRehash
+        }
     }
 }
 
@@ -144,6 +221,7 @@ impl PasswordHasherPool {
             std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
                 .spawn(move || {
+                    let mut memory = HashingMemory::for_params(argon2.params());
                     loop {
                         let job = match receiver.lock() {
                             Ok(guard) => guard.recv(),
@@ -153,14 +231,14 @@ impl PasswordHasherPool {
                         queued.fetch_sub(1, Ordering::SeqCst);
                         match job {
                             Job::Hash { password, reply } => {
-                                let _ = reply.send(hash_now(&argon2, &password));
+                                let _ = reply.send(memory.hash(&argon2, &password));
                             }
                             Job::Verify {
                                 password,
                                 phc,
                                 reply,
                             } => {
-                                let _ = reply.send(Ok(verify_now(
+                                let _ = reply.send(Ok(memory.verify(
                                     &argon2,
                                     &dummy,
                                     &password,
@@ -217,5 +295,93 @@ impl PasswordHasherPool {
             reply,
         })?;
         answer.await.map_err(|_| HashError::Unavailable)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::PasswordHasher;
+
+    fn small() -> Argon2Config {
+        Argon2Config {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+            ..Argon2Config::default()
+        }
+    }
+
+    fn memory(config: &Argon2Config) -> (Argon2<'static>, HashingMemory, String) {
+        let argon2 = argon2_for(config).unwrap_or_default();
+        let memory = HashingMemory::for_params(argon2.params());
+        let dummy = hash_now(&argon2, "dummy").unwrap_or_default();
+        (argon2, memory, dummy)
+    }
+
+    #[test]
+    fn our_hashes_are_standard_phc_strings() {
+        let (argon2, mut memory, dummy) = memory(&small());
+        let phc = memory.hash(&argon2, "pass word").unwrap_or_default();
+        assert!(phc.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{phc}");
+        let parsed = PasswordHash::new(&phc).ok();
+        assert!(
+            parsed.is_some_and(|h| Argon2::default().verify_password(b"pass word", &h).is_ok())
+        );
+        assert_eq!(
+            memory.verify(&argon2, &dummy, "pass word", Some(&phc)),
+            Verification::Match
+        );
+        assert_eq!(
+            memory.verify(&argon2, &dummy, "pass wordx", Some(&phc)),
+            Verification::Mismatch
+        );
+        assert_eq!(
+            memory.verify(&argon2, &dummy, "pass word", None),
+            Verification::Mismatch
+        );
+        assert_eq!(
+            memory.verify(&argon2, &dummy, "pass word", Some("garbage")),
+            Verification::Mismatch
+        );
+    }
+
+    #[test]
+    fn passwords_are_nfkc_normalised() {
+        let (argon2, mut memory, dummy) = memory(&small());
+        let phc = memory.hash(&argon2, "ｐａｓｓ").unwrap_or_default();
+        assert_eq!(
+            memory.verify(&argon2, &dummy, "pass", Some(&phc)),
+            Verification::Match
+        );
+    }
+
+    #[test]
+    fn other_parameters_and_variants_verify_and_ask_for_a_rehash() {
+        let (argon2, mut memory, dummy) = memory(&small());
+        let bigger = argon2_for(&Argon2Config {
+            memory_kib: 2048,
+            ..small()
+        })
+        .unwrap_or_default();
+        let phc = hash_now(&bigger, "pass word").unwrap_or_default();
+        assert_eq!(
+            memory.verify(&argon2, &dummy, "pass word", Some(&phc)),
+            Verification::MatchNeedsRehash
+        );
+        let argon2i = Argon2::new(Algorithm::Argon2i, Version::V0x13, argon2.params().clone());
+        let salt = SaltString::generate(&mut OsRng);
+        let imported = argon2i
+            .hash_password(b"pass word", &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            memory.verify(&argon2, &dummy, "pass word", Some(&imported)),
+            Verification::MatchNeedsRehash
+        );
+        assert_eq!(
+            memory.verify(&argon2, &dummy, "nope", Some(&imported)),
+            Verification::Mismatch
+        );
     }
 }
