@@ -118,9 +118,20 @@ def main():
     ready_ms = (time.perf_counter() - started) * 1000
     time.sleep(1)
     idle_rss = rss_kib(server.pid)
-    results = {"start_to_ready_ms": round(ready_ms, 1), "idle_rss_mib": round(idle_rss / 1024, 1)}
+    results = {"start_to_ready_ms": round(ready_ms, 1), "idle_rss_before_any_sign_in_mib": round(idle_rss / 1024, 1)}
 
     try:
+        # One client, one sign-in at a time: latency against the bare argon2 cost.
+        client = Client(port)
+        token = client.csrf()
+        latencies = []
+        for _ in range(60):
+            t0 = time.perf_counter()
+            assert client.sign_in(token, "bench@example.com", PASSWORD) == 303
+            latencies.append((time.perf_counter() - t0) * 1000)
+        results["sign_in_sequential_median_ms"] = round(statistics.median(latencies), 2)
+        results["rss_after_first_sign_ins_mib"] = round(rss_kib(server.pid) / 1024, 1)
+
         # Sign-in throughput.
         counts = [0] * args.clients
         errors = [0] * args.clients

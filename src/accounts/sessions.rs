@@ -7,7 +7,7 @@ use crate::crypto::{SecretDigest, random_token};
 use crate::domain::User;
 use crate::domain::session::SessionLifetimes;
 use crate::storage::sessions::{self, SessionRecord};
-use crate::storage::users;
+use crate::storage::{DbConnection, StorageResult, users};
 
 /// A live session and its user.
 #[derive(Debug, Clone)]
@@ -35,6 +35,18 @@ pub async fn start(
     client: &ClientInfo,
     replacing: Option<&str>,
 ) -> Result<NewSession, AccountError> {
+    start_with(state, user_id, client, replacing, |_| Ok(())).await
+}
+
+/// [`start`], with more storage work done in the same transaction (one database round trip for
+/// the whole sign-in).
+pub async fn start_with(
+    state: &AppState,
+    user_id: &str,
+    client: &ClientInfo,
+    replacing: Option<&str>,
+    also: impl FnOnce(&mut DbConnection) -> StorageResult<()> + Send + 'static,
+) -> Result<NewSession, AccountError> {
     let now = state.clock.now();
     let token = random_token();
     let record = SessionRecord {
@@ -52,10 +64,13 @@ pub async fn start(
     state
         .db
         .run(move |conn| {
-            if let Some(old) = old {
-                sessions::delete_by_token(conn, &old)?;
-            }
-            sessions::insert(conn, &stored)
+            crate::storage::write_transaction(conn, |c| {
+                also(c)?;
+                if let Some(old) = old {
+                    sessions::delete_by_token(c, &old)?;
+                }
+                sessions::insert(c, &stored)
+            })
         })
         .await?;
     Ok(NewSession { token, record })

@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::crypto::password_hasher::Verification;
 use crate::domain::EmailAddress;
 use crate::domain::User;
-use crate::domain::sign_in_throttle::{self as throttle, FailureCounter, Scope};
+use crate::domain::sign_in_throttle::{self as throttle, Scope};
 use crate::storage::{throttle_counters, users};
 
 /// One sign-in attempt as submitted.
@@ -120,37 +120,39 @@ pub async fn sign_in(
         .map_err(AccountError::from)?;
 
     let Some(credential) = credential.filter(|_| verification != Verification::Mismatch) else {
-        record_failure(state, &ip_key, Scope::ClientAddress).await?;
         let scope = if known_device.is_some() {
             Scope::KnownDevice
         } else {
             Scope::Account
         };
-        record_failure(state, &limiter_key, scope).await?;
+        record_failures(
+            state,
+            vec![(ip_key, Scope::ClientAddress), (limiter_key, scope)],
+        )
+        .await?;
         return Err(SignInError::BadCredentials);
     };
     if credential.user.disabled {
         return Err(SignInError::Disabled);
     }
 
-    // Only the counter this attempt was judged by is cleared: the owner signing in from a known
-    // browser must not hand an attacker elsewhere a fresh set of guesses.
-    let cleared = vec![limiter_key];
-    state
-        .db
-        .run(move |conn| throttle_counters::clear(conn, &cleared))
-        .await
-        .map_err(AccountError::from)?;
     if verification == Verification::MatchNeedsRehash
         && let Some(old_hash) = stored_hash
     {
         upgrade_hash_later(state, &credential.user.id, attempt.password, old_hash);
     }
-    let session = sessions::start(
+    // Only the counter this attempt was judged by is cleared: the owner signing in from a known
+    // browser must not hand an attacker elsewhere a fresh set of guesses.
+    let clear = counter(&limiter_key).map(|_| vec![limiter_key]);
+    let session = sessions::start_with(
         state,
         &credential.user.id,
         attempt.client,
         attempt.current_session,
+        move |conn| match clear {
+            Some(keys) => throttle_counters::clear(conn, &keys),
+            None => Ok(()),
+        },
     )
     .await?;
     let device_cookie = match known_device {
@@ -164,23 +166,26 @@ pub async fn sign_in(
     })
 }
 
-async fn record_failure(
+/// Counts one failure on each counter, in one database round trip.
+async fn record_failures(
     state: &AppState,
-    key: &str,
-    scope: Scope,
-) -> Result<FailureCounter, SignInError> {
+    counters: Vec<(String, Scope)>,
+) -> Result<(), SignInError> {
     let now = state.clock.now();
     let policy = state.throttle.clone();
-    let key = key.to_string();
-    Ok(state
+    state
         .db
         .run(move |conn| {
-            throttle_counters::update(conn, &key, |current| {
-                policy.after_failure(scope, current, now)
-            })
+            for (key, scope) in &counters {
+                throttle_counters::update(conn, key, |current| {
+                    policy.after_failure(*scope, current, now)
+                })?;
+            }
+            Ok(())
         })
         .await
-        .map_err(AccountError::from)?)
+        .map_err(AccountError::from)?;
+    Ok(())
 }
 
 /// Rehashes with the configured parameters in the background after a successful verification.

@@ -12,9 +12,9 @@ use crate::domain::password::normalise;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::rngs::OsRng;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, OnceLock};
 use tokio::sync::oneshot;
 
 /// Why a hash or verification did not happen.
@@ -83,7 +83,7 @@ pub fn argon2_for(config: &Argon2Config) -> Result<Argon2<'static>, HashError> {
 
 /// Hashes on the calling thread, allocating its own memory; for the CLI and benchmarks.
 pub fn hash_now(argon2: &Argon2<'static>, password: &str) -> Result<String, HashError> {
-    HashingMemory::for_params(argon2.params()).hash(argon2, password)
+    HashingMemory::empty().hash(argon2, password)
 }
 
 /// The argon2 working memory of one thread, allocated once and reused for every hash, so memory
@@ -94,10 +94,9 @@ struct HashingMemory {
 }
 
 impl HashingMemory {
-    fn for_params(params: &Params) -> Self {
-        Self {
-            blocks: vec![Block::default(); params.block_count()],
-        }
+    /// No memory yet: it is allocated by the first hash, so an idle server stays small.
+    fn empty() -> Self {
+        Self { blocks: Vec::new() }
     }
 
     fn blocks_for(&mut self, count: usize) -> &mut [Block] {
@@ -200,12 +199,26 @@ impl HashingMemory {
     }
 }
 
+fn make_dummy(argon2: &Argon2<'static>) -> String {
+    hash_now(argon2, "tessera-dummy-password-for-timing").unwrap_or_default()
+}
+
 impl PasswordHasherPool {
-    /// Starts the worker threads. A dummy hash is made first so that verifying against a missing
-    /// account takes as long as against a real one.
+    /// Starts the worker threads. A dummy hash, against which a missing account is verified so
+    /// that it takes as long as a real one, is made by a background thread so start-up does not
+    /// wait for it; a verification that needs it first waits for it.
     pub fn start(config: &Argon2Config) -> Result<Self, HashError> {
         let argon2 = argon2_for(config)?;
-        let dummy = hash_now(&argon2, "tessera-dummy-password-for-timing")?;
+        let dummy: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+        {
+            let (argon2, dummy) = (argon2.clone(), Arc::clone(&dummy));
+            std::thread::Builder::new()
+                .name("argon2-dummy".into())
+                .spawn(move || {
+                    dummy.get_or_init(|| make_dummy(&argon2));
+                })
+                .map_err(|e| HashError::Failed(e.to_string()))?;
+        }
         let workers = config
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
@@ -217,11 +230,11 @@ impl PasswordHasherPool {
             let receiver = Arc::clone(&receiver);
             let queued = Arc::clone(&queued);
             let argon2 = argon2.clone();
-            let dummy = dummy.clone();
+            let dummy = Arc::clone(&dummy);
             std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
                 .spawn(move || {
-                    let mut memory = HashingMemory::for_params(argon2.params());
+                    let mut memory = HashingMemory::empty();
                     loop {
                         let job = match receiver.lock() {
                             Ok(guard) => guard.recv(),
@@ -238,9 +251,10 @@ impl PasswordHasherPool {
                                 phc,
                                 reply,
                             } => {
+                                let dummy = dummy.get_or_init(|| make_dummy(&argon2));
                                 let _ = reply.send(Ok(memory.verify(
                                     &argon2,
-                                    &dummy,
+                                    dummy,
                                     &password,
                                     phc.as_deref(),
                                 )));
@@ -314,7 +328,7 @@ mod tests {
 
     fn memory(config: &Argon2Config) -> (Argon2<'static>, HashingMemory, String) {
         let argon2 = argon2_for(config).unwrap_or_default();
-        let memory = HashingMemory::for_params(argon2.params());
+        let memory = HashingMemory::empty();
         let dummy = hash_now(&argon2, "dummy").unwrap_or_default();
         (argon2, memory, dummy)
     }

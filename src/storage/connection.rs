@@ -100,6 +100,10 @@ impl Db {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StorageError::Unavailable(format!("{}: {e}", parent.display())))?;
         }
+        if let DatabaseTarget::Sqlite(path) = &target {
+            create_private_file(path)
+                .map_err(|e| StorageError::Unavailable(format!("{}: {e}", path.display())))?;
+        }
         let manager = Manager {
             target: target.clone(),
             busy_timeout_ms: config.sqlite_busy_timeout_ms,
@@ -153,5 +157,22 @@ struct LogPoolErrors;
 impl diesel::r2d2::HandleError<StorageError> for LogPoolErrors {
     fn handle_error(&self, error: StorageError) {
         tracing::warn!(%error, "database connection failed");
+    }
+}
+
+/// Creates an empty database file readable only by its owner (it holds password hashes); SQLite
+/// gives its `-wal` and `-shm` files the same permissions. An existing file is left as it is.
+fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }

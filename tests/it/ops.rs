@@ -304,12 +304,11 @@ fn first_start_creates_what_it_needs_and_sigterm_stops_gracefully() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&key)
-            .expect("secret key")
-            .permissions()
-            .mode()
-            & 0o777;
-        assert_eq!(mode, 0o600, "secret key is private");
+        let mode =
+            |p: &std::path::Path| std::fs::metadata(p).expect("file").permissions().mode() & 0o777;
+        assert_eq!(mode(&key), 0o600, "secret key is private");
+        let database = data.path().join("tessera.db");
+        assert_eq!(mode(&database), 0o600, "the database holds password hashes");
     }
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
