@@ -3,7 +3,9 @@
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::crypto::master_key::{MasterKey, MasterKeyError};
 use crate::crypto::server_key::KeySource;
+use crate::crypto::signing_keys::KeySet;
 use crate::crypto::{PasswordHasherPool, ServerKey};
 use crate::domain::password::PasswordPolicy;
 use crate::domain::sign_in_throttle::ThrottlePolicy;
@@ -27,6 +29,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub cookies: CookieNames,
     pub trusted_proxies: TrustedProxies,
+    pub keys: KeySet,
 }
 
 /// Why the state could not be built.
@@ -45,6 +48,8 @@ pub enum StartError {
     Hashing(#[from] crate::crypto::HashError),
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
+    #[error(transparent)]
+    MasterKey(#[from] MasterKeyError),
 }
 
 impl AppState {
@@ -64,6 +69,12 @@ impl AppState {
                 "generated a new secret key (mode 0600)"
             );
         }
+        let master = MasterKey::load_or_create(
+            config.master_key.as_ref(),
+            &config.data_dir,
+            config.is_development(),
+        )?;
+        let keys = KeySet::new(master, config.signing_keys.clone());
         let db = Db::new(config.database_target(), &config.database)?;
         let hasher = PasswordHasherPool::start(&config.argon2)?;
         let mailer = Mailer::from_config(&config)?;
@@ -81,6 +92,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             cookies,
             trusted_proxies: TrustedProxies::new(&config_proxies),
+            keys,
         })
     }
 

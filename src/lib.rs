@@ -26,6 +26,7 @@ pub mod crypto;
 pub mod domain;
 pub mod http;
 pub mod mail;
+pub mod oidc;
 pub mod server;
 pub mod storage;
 pub mod web;

@@ -2,6 +2,7 @@
 //! for scripts, and exit codes a script can rely on (see [`exit`]).
 
 pub mod exit;
+pub mod keys;
 pub mod migrate;
 pub mod output;
 pub mod serve;
@@ -41,6 +42,8 @@ pub enum Command {
     Migrate,
     /// Manage users.
     User(Box<user::UserArgs>),
+    /// Manage token signing keys.
+    Keys(keys::KeysArgs),
 }
 
 impl Cli {
@@ -76,7 +79,11 @@ impl Cli {
 /// Runs the command line; the process exit code.
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let json = matches!(&cli.command, Command::User(args) if args.json);
+    let json = match &cli.command {
+        Command::User(args) => args.json,
+        Command::Keys(args) => args.json,
+        _ => false,
+    };
     let result = run(cli);
     match result {
         Ok(()) => ExitCode::Success.into(),
@@ -98,6 +105,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(_) => serve::run(loaded),
         Command::Migrate => migrate::run(loaded.config),
         Command::User(args) => user::run(loaded.config, *args),
+        Command::Keys(args) => keys::run(loaded.config, args),
     }
 }
 
@@ -124,4 +132,16 @@ fn init_tracing(config: &config::Config, serving: bool) {
             .try_init(),
         LogFormat::Human => builder.try_init(),
     };
+}
+
+/// The state every command works with, on the wall clock. A master key that is missing or
+/// malformed is a configuration error (exit code 7).
+pub fn build_state(config: config::Config) -> Result<crate::app::AppState, CliError> {
+    use crate::app::{AppState, StartError};
+    AppState::build(config, std::sync::Arc::new(crate::clock::SystemClock)).map_err(|e| match e {
+        StartError::MasterKey(error) => {
+            CliError::Config(config::ConfigError::Invalid(error.to_string()))
+        }
+        other => CliError::Failed(other.to_string()),
+    })
 }

@@ -2,10 +2,8 @@
 
 use super::exit::CliError;
 use crate::app::AppState;
-use crate::clock::SystemClock;
 use crate::config::Loaded;
 use crate::storage::{StorageError, migrations, users};
-use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
@@ -28,9 +26,15 @@ pub fn run(loaded: Loaded) -> Result<(), CliError> {
     if let Some(file) = &loaded.file {
         tracing::info!(file = %file.display(), "configuration read");
     }
-    let state = AppState::build(config, Arc::new(SystemClock))
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let state = super::build_state(config)?;
     migrate_when_reachable(&state)?;
+    let created = state
+        .keys
+        .ensure(&state.db, crate::clock::Clock::now(state.clock.as_ref()))
+        .map_err(|e| CliError::Failed(format!("signing keys: {e}")))?;
+    for kid in created {
+        tracing::info!(%kid, "signing key created");
+    }
     let listener = std::net::TcpListener::bind(&state.config.bind)
         .map_err(|e| CliError::Failed(format!("cannot listen on {}: {e}", state.config.bind)))?;
     let local = listener

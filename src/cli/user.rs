@@ -4,11 +4,9 @@ use super::exit::CliError;
 use super::output::{print_json, print_user, print_user_table, user_json};
 use crate::accounts::admin::{self, NewUserInput, UserChanges};
 use crate::app::AppState;
-use crate::clock::SystemClock;
 use crate::config::Config;
 use clap::{Args, Subcommand};
 use std::io::BufRead;
-use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub struct UserArgs {
@@ -119,8 +117,7 @@ pub fn run(config: Config, args: UserArgs) -> Result<(), CliError> {
     let mut config = config;
     // One hashing thread is plenty for a command.
     config.argon2.workers = Some(1);
-    let state = AppState::build(config, Arc::new(SystemClock))
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let state = super::build_state(config)?;
     crate::storage::migrations::run_pending(&state.db)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -201,6 +201,7 @@ fn type_template() -> Table {
         mode: Some(super::Mode::Development),
         http_workers: Some(1),
         secret_key: Some(SecretString::new("")),
+        master_key: Some(SecretString::new("")),
         ..Config::default()
     };
     sample.argon2.workers = Some(1);

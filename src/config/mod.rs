@@ -40,6 +40,10 @@ pub struct Config {
     pub secret_key: Option<SecretString>,
     /// Proxies whose `X-Forwarded-For` is believed (IP addresses or CIDR ranges).
     pub trusted_proxies: Vec<String>,
+    /// 32 bytes (base64url or hex) that encrypt private signing keys in the database. Required in
+    /// production; development generates one into the data dir.
+    pub master_key: Option<SecretString>,
+    pub signing_keys: SigningKeysConfig,
     pub database: DatabaseConfig,
     pub argon2: Argon2Config,
     pub session: SessionConfig,
@@ -64,6 +68,8 @@ impl Default for Config {
             shutdown_timeout_seconds: 30,
             secret_key: None,
             trusted_proxies: Vec::new(),
+            master_key: None,
+            signing_keys: SigningKeysConfig::default(),
             database: DatabaseConfig::default(),
             argon2: Argon2Config::default(),
             session: SessionConfig::default(),
@@ -110,6 +116,26 @@ impl Default for DatabaseConfig {
             pool_size: 10,
             connect_timeout_seconds: 5,
             sqlite_busy_timeout_ms: 5000,
+        }
+    }
+}
+
+/// Token signing keys.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SigningKeysConfig {
+    /// How long a rotated key stays in the JWKS: at least the longest lifetime of any token it
+    /// may have signed.
+    pub keep_after_rotation_seconds: i64,
+    /// How often a server re-reads the keys (so servers sharing a database see a rotation).
+    pub refresh_seconds: i64,
+}
+
+impl Default for SigningKeysConfig {
+    fn default() -> Self {
+        Self {
+            keep_after_rotation_seconds: 24 * 3600,
+            refresh_seconds: 30,
         }
     }
 }
@@ -400,6 +426,13 @@ impl Config {
         if self.database.pool_size == 0 {
             return Err(ConfigError::Invalid(
                 "database.pool_size must be > 0".into(),
+            ));
+        }
+        if self.signing_keys.keep_after_rotation_seconds < 0
+            || self.signing_keys.refresh_seconds <= 0
+        {
+            return Err(ConfigError::Invalid(
+                "signing_keys: values out of range".into(),
             ));
         }
         let t = &self.sign_in_throttle;

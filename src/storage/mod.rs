@@ -11,6 +11,7 @@ pub mod migrations;
 pub mod one_time_tokens;
 pub mod schema;
 pub mod sessions;
+pub mod signing_keys;
 pub mod throttle_counters;
 pub mod users;
 

@@ -58,4 +58,22 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, one_time_tokens, throttle_counters);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    one_time_tokens,
+    throttle_counters,
+    signing_keys
+);
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        alg -> Text,
+        private_key -> Text,
+        public_jwk -> Text,
+        created_at -> BigInt,
+        signing_until -> Nullable<BigInt>,
+        published_until -> Nullable<BigInt>,
+    }
+}

@@ -21,7 +21,13 @@ pub fn middleware() -> ErrorHandlers<BoxBody> {
 fn render_error_page(
     res: ServiceResponse<BoxBody>,
 ) -> actix_web::Result<ErrorHandlerResponse<BoxBody>> {
-    let already_page = res.response().extensions().get::<RenderedPage>().is_some();
+    // Pages already rendered, and machine answers (JSON), are left as they are.
+    let already_page = res.response().extensions().get::<RenderedPage>().is_some()
+        || res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/"));
     let is_html_route = !res.request().path().starts_with("/metrics")
         && !res.request().path().starts_with("/healthz")
         && !res.request().path().starts_with("/readyz");

@@ -229,3 +229,65 @@ fn migrate_applies_once() {
     let second = cli.run(&["migrate"], None);
     assert!(second.stdout.contains("up to date"), "{}", second.stdout);
 }
+
+both_backends! {
+    fn keys_list_rotate_and_retire(backend) {
+        let cli = Cli::new(backend);
+        let listed = cli.run(&["keys", "list", "--json"], None);
+        assert_eq!(listed.code, 0, "{}", listed.stderr);
+        let keys = listed.json();
+        let signing: Vec<_> = keys.as_array().expect("array").iter().filter(|k| k["status"] == "signing").collect();
+        assert_eq!(signing.len(), 3, "one signing key per algorithm: {keys}");
+        let old_es256 = signing.iter().find(|k| k["alg"] == "ES256").expect("ES256")["kid"].as_str().expect("kid").to_string();
+
+        let rotated = cli.run(&["keys", "rotate", "--alg", "ES256", "--json"], None);
+        assert_eq!(rotated.code, 0, "{}", rotated.stderr);
+        let new_kid = rotated.json()["created"][0].as_str().expect("kid").to_string();
+        let table = cli.run(&["keys", "list"], None);
+        assert!(table.stdout.starts_with("KID"), "{}", table.stdout);
+        assert!(table.stdout.lines().any(|l| l.starts_with(&old_es256) && l.contains("rotated")), "{}", table.stdout);
+        assert!(table.stdout.lines().any(|l| l.starts_with(&new_kid) && l.contains("signing")), "{}", table.stdout);
+
+        let refused = cli.run(&["keys", "retire", &new_kid, "--json"], None);
+        assert_eq!(refused.code, 3, "a signing key cannot be retired: {}", refused.stderr);
+        assert_eq!(cli.run(&["keys", "retire", "nope", "--json"], None).code, 3);
+        let retired = cli.run(&["keys", "retire", &old_es256], None);
+        assert_eq!(retired.code, 0, "{}", retired.stderr);
+        let after = cli.run(&["keys", "list", "--json"], None).json();
+        let status = after.as_array().expect("array").iter().find(|k| k["kid"] == old_es256.as_str()).expect("listed")["status"].clone();
+        assert_eq!(status, "retired");
+
+        assert_eq!(cli.run(&["keys", "rotate", "--alg", "HS256"], None).code, 2, "unknown algorithms are usage errors");
+        let all = cli.run(&["keys", "rotate"], None);
+        assert_eq!(all.stdout.lines().count(), 3, "{}", all.stdout);
+    }
+}
+
+#[test]
+fn production_without_a_master_key_is_a_configuration_error() {
+    let cli = Cli::new(Backend::Sqlite);
+    let output = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["keys", "list"])
+        .env("TESSERA_DATA_DIR", cli.data.path())
+        .env("TESSERA_DATABASE_URL", cli.db.url())
+        .env("TESSERA_ISSUER", "https://id.example.com")
+        .env_remove("TESSERA_MASTER_KEY")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(7));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("master_key"));
+    let ok = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["keys", "list"])
+        .env("TESSERA_DATA_DIR", cli.data.path())
+        .env("TESSERA_DATABASE_URL", cli.db.url())
+        .env("TESSERA_ISSUER", "https://id.example.com")
+        .env("TESSERA_MASTER_KEY", "cd".repeat(32))
+        .output()
+        .expect("run");
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}

@@ -7,6 +7,7 @@ mod support;
 mod browser;
 mod cli;
 mod config;
+mod oidc;
 mod ops;
 mod storage;
 mod web;

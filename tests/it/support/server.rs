@@ -61,6 +61,10 @@ impl TestServer {
         let clock = ManualClock::starting_now();
         let state = AppState::build(config, Arc::new(clock.clone())).expect("state");
         tessera::storage::migrations::run_pending(&state.db).expect("migrations");
+        state
+            .keys
+            .ensure(&state.db, tessera::clock::Clock::now(&clock))
+            .expect("signing keys");
         let (tx, rx) = std::sync::mpsc::channel();
         let server_state = state.clone();
         let thread = std::thread::spawn(move || {

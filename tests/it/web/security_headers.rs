@@ -60,7 +60,10 @@ both_backends! {
 
 both_backends! {
     fn https_issuers_get_hsts_and_host_prefixed_secure_cookies(backend) {
-        let server = TestServer::start_with(backend, |c| { c.issuer = "https://id.example.com".into(); });
+        let server = TestServer::start_with(backend, |c| {
+            c.issuer = "https://id.example.com".into();
+            c.master_key = Some(tessera::config::SecretString::new("ab".repeat(32)));
+        });
         server.create_user("ada@example.com", PASSWORD);
         let browser = server.browser();
         let page = browser.get("/sign-in");

@@ -1,0 +1,3 @@
+//! OpenID Connect, one module per area.
+
+mod signing_keys;
