@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh Debian machine too: installs the system packages the build and
-# the browser test need (as root, or through sudo), starts the local PostgreSQL if it is installed
-# but stopped, then runs `cargo test` (extra arguments are passed on).
+# The whole test suite, on a fresh Debian machine too: installs the packages the browser test
+# needs (as root, or through sudo; the build itself needs only a C compiler, OpenSSL, SQLite and
+# libpq are built from source), starts the local PostgreSQL if it is installed but stopped, then
+# runs `cargo test` (extra arguments are passed on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-packages=(pkg-config libssl-dev chromium chromium-driver)
+packages=(chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
