@@ -13,6 +13,7 @@ use crate::http::client_ip::TrustedProxies;
 use crate::http::metrics::Metrics;
 use crate::mail::{MailContext, Mailer};
 use crate::storage::Db;
+use crate::web::static_assets::AssetHrefs;
 use std::sync::Arc;
 
 /// The shared state of a running server or CLI command; cheap to clone.
@@ -30,6 +31,7 @@ pub struct AppState {
     pub cookies: CookieNames,
     pub trusted_proxies: TrustedProxies,
     pub keys: KeySet,
+    pub asset_hrefs: AssetHrefs,
 }
 
 /// Why the state could not be built.
@@ -80,6 +82,7 @@ impl AppState {
         let mailer = Mailer::from_config(&config)?;
         let cookies = CookieNames::for_config(&config);
         let config_proxies = config.trusted_proxies.clone();
+        let config_color = config.brand.primary_color.clone();
         Ok(Self {
             throttle: ThrottlePolicy::new(config.sign_in_throttle.clone()),
             config: Arc::new(config),
@@ -93,6 +96,7 @@ impl AppState {
             cookies,
             trusted_proxies: TrustedProxies::new(&config_proxies),
             keys,
+            asset_hrefs: AssetHrefs::new(&config_color),
         })
     }
 

@@ -3,7 +3,7 @@
 
 use super::AccountError;
 use crate::app::AppState;
-use crate::domain::user::{new_user_id, parse_metadata};
+use crate::domain::user::parse_metadata;
 use crate::domain::username::Username;
 use crate::domain::{EmailAddress, FieldError, User, profile};
 use crate::storage::users;
@@ -51,21 +51,12 @@ fn optional_name(field: &'static str, input: Option<&str>) -> Result<Option<Stri
 pub async fn create_user(state: &AppState, input: NewUserInput) -> Result<User, AccountError> {
     let now = state.clock.now();
     let user = User {
-        id: new_user_id(),
-        email: EmailAddress::parse(&input.email)?,
-        email_verified: input.verified,
         username: optional_username(input.username.as_deref())?,
         name: optional_name("name", input.name.as_deref())?,
         given_name: optional_name("given_name", input.given_name.as_deref())?,
         family_name: optional_name("family_name", input.family_name.as_deref())?,
-        picture: None,
-        locale: None,
-        disabled: false,
         has_password: input.password.is_some(),
-        public_metadata: serde_json::json!({}),
-        private_metadata: serde_json::json!({}),
-        created_at: now,
-        updated_at: now,
+        ..User::new(EmailAddress::parse(&input.email)?, input.verified, now)
     };
     let hash = match &input.password {
         Some(password) => {

@@ -7,7 +7,6 @@ use super::sign_up::PendingSignUp;
 use super::{AccountError, mail_budget_allows};
 use crate::app::AppState;
 use crate::crypto::SecretDigest;
-use crate::domain::user::new_user_id;
 use crate::domain::{EmailAddress, FieldError, User};
 use crate::storage::one_time_tokens::{self, Purpose};
 use crate::storage::users;
@@ -96,21 +95,9 @@ fn create_signed_up_user(
         .into()));
     }
     let user = User {
-        id: new_user_id(),
-        email,
-        email_verified: true,
-        username: None,
         name: pending.name,
-        given_name: None,
-        family_name: None,
-        picture: None,
-        locale: None,
-        disabled: false,
         has_password: true,
-        public_metadata: serde_json::json!({}),
-        private_metadata: serde_json::json!({}),
-        created_at: now,
-        updated_at: now,
+        ..User::new(email, true, now)
     };
     users::insert(conn, &user, Some(&pending.password_hash))?;
     Ok(Ok(Confirmed {

@@ -25,6 +25,27 @@ pub struct User {
 }
 
 impl User {
+    /// A new, enabled user with only an address: no names, no password, empty metadata.
+    pub fn new(email: EmailAddress, email_verified: bool, now: UnixTime) -> Self {
+        Self {
+            id: new_user_id(),
+            email,
+            email_verified,
+            username: None,
+            name: None,
+            given_name: None,
+            family_name: None,
+            picture: None,
+            locale: None,
+            disabled: false,
+            has_password: false,
+            public_metadata: serde_json::json!({}),
+            private_metadata: serde_json::json!({}),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// What the hosted pages call the person: display name, else given name, else email.
     pub fn display_name(&self) -> &str {
         self.name

@@ -39,8 +39,8 @@ impl PageContext {
             chrome: Chrome {
                 product_name: brand.product_name.clone(),
                 logo_url: brand.logo_url.clone(),
-                css_href: super::static_assets::stylesheet_href(),
-                brand_css_href: super::static_assets::brand_href(&brand.primary_color),
+                css_href: state.asset_hrefs.stylesheet.clone(),
+                brand_css_href: state.asset_hrefs.brand.clone(),
                 csrf_token,
                 signed_in,
             },

@@ -12,6 +12,23 @@ fn short_hash(text: &str) -> String {
     crate::crypto::secret_digest::hex(&Sha256::digest(text.as_bytes()))[..12].to_string()
 }
 
+/// The versioned URLs of both stylesheets, computed once at start-up (not per page).
+#[derive(Debug, Clone)]
+pub struct AssetHrefs {
+    pub stylesheet: String,
+    pub brand: String,
+}
+
+impl AssetHrefs {
+    /// The URLs for this brand colour.
+    pub fn new(primary_color: &str) -> Self {
+        Self {
+            stylesheet: stylesheet_href(),
+            brand: brand_href(primary_color),
+        }
+    }
+}
+
 /// The stylesheet URL, versioned by content so it can be cached forever.
 pub fn stylesheet_href() -> String {
     format!("/static/tessera.css?v={}", short_hash(STYLESHEET))

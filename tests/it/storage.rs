@@ -29,21 +29,10 @@ fn open(db: &TestDb) -> Db {
 
 fn user(email: &str) -> User {
     User {
-        id: tessera::domain::user::new_user_id(),
-        email: EmailAddress::parse(email).expect("email"),
-        email_verified: true,
-        username: None,
-        name: None,
-        given_name: None,
-        family_name: None,
-        picture: None,
-        locale: None,
-        disabled: false,
         has_password: true,
         public_metadata: serde_json::json!({"plan": "pro"}),
         private_metadata: serde_json::json!({"note": "vip"}),
-        created_at: 1_000,
-        updated_at: 1_000,
+        ..User::new(EmailAddress::parse(email).expect("email"), true, 1_000)
     }
 }
 

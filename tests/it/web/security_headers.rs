@@ -88,3 +88,37 @@ both_backends! {
         browser.get("/dev/mail").assert_status(404);
     }
 }
+
+both_backends! {
+    fn request_ids_and_forwarded_addresses_from_clients_are_not_trusted_blindly(backend) {
+        let server = TestServer::start_with(backend, |c| c.sign_in_throttle.ip_max_failures = 3);
+        let client = reqwest::blocking::Client::new();
+        let url = format!("{}/sign-in", server.base_url);
+        let id = |value: &str| {
+            client.get(&url).header("x-request-id", value).send().expect("GET")
+                .headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+        };
+        assert_eq!(id("abc-123.x_y"), "abc-123.x_y", "a plain token is kept for tracing");
+        for hostile in ["<script>alert(1)</script>", "a b", &"x".repeat(65)] {
+            let got = id(hostile);
+            assert_ne!(got, hostile);
+            assert_eq!(got.len(), 32, "replaced by a generated id: {got}");
+        }
+        // Without trusted proxies, X-Forwarded-For cannot move failures to other addresses.
+        let browser = server.browser();
+        let token = browser.get("/sign-in").csrf_token();
+        let csrf_cookie = browser.cookie("tessera_csrf").expect("csrf cookie");
+        for i in 0..4 {
+            let status = client
+                .post(&url)
+                .header("cookie", format!("tessera_csrf={csrf_cookie}"))
+                .header("x-forwarded-for", format!("203.0.113.{i}"))
+                .form(&[("csrf_token", token.as_str()), ("email", &format!("u{i}@example.com")), ("password", "wrong wrong wrong")])
+                .send()
+                .expect("POST")
+                .status()
+                .as_u16();
+            assert_eq!(status, if i < 3 { 401 } else { 429 }, "attempt {i}");
+        }
+    }
+}
