@@ -43,8 +43,8 @@ pub enum CliError {
     Invalid(FieldError),
     #[error("{0} is already used by another account")]
     Conflict(String),
-    #[error("no user matches {0:?}")]
-    NotFound(String),
+    #[error("no {what} matches {key:?}")]
+    NotFound { what: &'static str, key: String },
     #[error("the database is unavailable")]
     Unavailable,
     #[error("{0}")]
@@ -60,7 +60,7 @@ impl CliError {
             CliError::Config(_) => ExitCode::Config,
             CliError::Invalid(_) => ExitCode::Invalid,
             CliError::Conflict(_) => ExitCode::Conflict,
-            CliError::NotFound(_) => ExitCode::NotFound,
+            CliError::NotFound { .. } => ExitCode::NotFound,
             CliError::Unavailable => ExitCode::Unavailable,
             CliError::Usage(_) => ExitCode::Usage,
             CliError::Failed(_) => ExitCode::Failure,
@@ -73,7 +73,7 @@ impl CliError {
             CliError::Config(_) => "config",
             CliError::Invalid(_) => "invalid",
             CliError::Conflict(_) => "conflict",
-            CliError::NotFound(_) => "not_found",
+            CliError::NotFound { .. } => "not_found",
             CliError::Unavailable => "unavailable",
             CliError::Usage(_) => "usage",
             CliError::Failed(_) => "failed",
@@ -85,7 +85,10 @@ impl CliError {
         match error {
             AccountError::Conflict(field) => CliError::Conflict(field.field.to_string()),
             AccountError::Invalid(field) => CliError::Invalid(field),
-            AccountError::NotFound => CliError::NotFound(reference.to_string()),
+            AccountError::NotFound => CliError::NotFound {
+                what: "user",
+                key: reference.to_string(),
+            },
             AccountError::Unavailable => CliError::Unavailable,
             AccountError::LinkInvalid => CliError::Failed(error.to_string()),
             AccountError::Overloaded | AccountError::Internal(_) => {

@@ -33,7 +33,10 @@ pub enum KeysCommand {
 
 fn key_error(error: KeyError) -> CliError {
     match error {
-        KeyError::NotRetirable(kid) => CliError::NotFound(kid),
+        KeyError::NotRetirable(kid) => CliError::NotFound {
+            what: "rotated key",
+            key: kid,
+        },
         KeyError::Storage(crate::storage::StorageError::Unavailable(_)) => CliError::Unavailable,
         other => CliError::Failed(other.to_string()),
     }

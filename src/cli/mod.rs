@@ -1,6 +1,7 @@
 //! The `tessera` command line: `serve`, `migrate` and `user ...`. Human output by default, `--json`
 //! for scripts, and exit codes a script can rely on (see [`exit`]).
 
+pub mod client;
 pub mod exit;
 pub mod keys;
 pub mod migrate;
@@ -44,6 +45,8 @@ pub enum Command {
     User(Box<user::UserArgs>),
     /// Manage token signing keys.
     Keys(keys::KeysArgs),
+    /// Manage OpenID Connect clients.
+    Client(client::ClientArgs),
 }
 
 impl Cli {
@@ -82,6 +85,7 @@ pub fn main() -> std::process::ExitCode {
     let json = match &cli.command {
         Command::User(args) => args.json,
         Command::Keys(args) => args.json,
+        Command::Client(args) => args.json,
         _ => false,
     };
     let result = run(cli);
@@ -106,6 +110,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Migrate => migrate::run(loaded.config),
         Command::User(args) => user::run(loaded.config, *args),
         Command::Keys(args) => keys::run(loaded.config, args),
+        Command::Client(args) => client::run(loaded.config, args),
     }
 }
 

@@ -83,7 +83,7 @@ pub fn print_user_table(users: &[User]) {
     }
 }
 
-fn timestamp(t: i64) -> String {
+pub fn timestamp(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.to_rfc3339())
         .unwrap_or_else(|| t.to_string())

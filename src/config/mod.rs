@@ -44,6 +44,7 @@ pub struct Config {
     /// production; development generates one into the data dir.
     pub master_key: Option<SecretString>,
     pub signing_keys: SigningKeysConfig,
+    pub oidc: OidcConfig,
     pub database: DatabaseConfig,
     pub argon2: Argon2Config,
     pub session: SessionConfig,
@@ -70,6 +71,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             master_key: None,
             signing_keys: SigningKeysConfig::default(),
+            oidc: OidcConfig::default(),
             database: DatabaseConfig::default(),
             argon2: Argon2Config::default(),
             session: SessionConfig::default(),
@@ -136,6 +138,40 @@ impl Default for SigningKeysConfig {
         Self {
             keep_after_rotation_seconds: 24 * 3600,
             refresh_seconds: 30,
+        }
+    }
+}
+
+/// OpenID Connect defaults; clients may override the token lifetimes.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct OidcConfig {
+    /// Lifetime of an authorization code (single use).
+    pub authorization_code_seconds: i64,
+    /// Lifetime of an access token (a JWT, RFC 9068).
+    pub access_token_seconds: i64,
+    /// Lifetime of an ID token.
+    pub id_token_seconds: i64,
+    /// Absolute lifetime of a refresh token's grant; rotation does not extend it.
+    pub refresh_token_seconds: i64,
+    /// How long a sign-in page may take before the authorization request must start again.
+    pub interaction_seconds: i64,
+    /// Algorithm of access tokens: `ES256` (default), `RS256` or `EdDSA`.
+    pub access_token_alg: String,
+    /// Create a demo client on first start in development mode.
+    pub dev_client: bool,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        Self {
+            authorization_code_seconds: 60,
+            access_token_seconds: 600,
+            id_token_seconds: 3600,
+            refresh_token_seconds: 30 * 24 * 3600,
+            interaction_seconds: 30 * 60,
+            access_token_alg: "ES256".into(),
+            dev_client: true,
         }
     }
 }
@@ -433,6 +469,32 @@ impl Config {
         {
             return Err(ConfigError::Invalid(
                 "signing_keys: values out of range".into(),
+            ));
+        }
+        let o = &self.oidc;
+        if !(10..=600).contains(&o.authorization_code_seconds)
+            || o.access_token_seconds < 30
+            || o.id_token_seconds < 30
+            || o.refresh_token_seconds < 60
+            || o.interaction_seconds < 60
+        {
+            return Err(ConfigError::Invalid(
+                "oidc: lifetimes out of range (authorization_code_seconds 10 to 600, \
+                 token lifetimes at least 30)"
+                    .into(),
+            ));
+        }
+        let longest = o.access_token_seconds.max(o.id_token_seconds);
+        if self.signing_keys.keep_after_rotation_seconds < longest {
+            return Err(ConfigError::Invalid(format!(
+                "signing_keys.keep_after_rotation_seconds ({}) must be at least the longest \
+                 token lifetime ({longest}), or rotated keys leave the JWKS before their tokens expire",
+                self.signing_keys.keep_after_rotation_seconds
+            )));
+        }
+        if crate::crypto::signing_keys::SigningAlgorithm::from_name(&o.access_token_alg).is_none() {
+            return Err(ConfigError::Invalid(
+                "oidc.access_token_alg must be ES256, RS256 or EdDSA".into(),
             ));
         }
         let t = &self.sign_in_throttle;

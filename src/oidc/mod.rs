@@ -1,5 +1,6 @@
 //! OpenID Connect and OAuth 2.0. This step: the JWK Set of the token signing keys.
 
+pub mod client_registry;
 pub mod jwks;
 
 use actix_web::web;

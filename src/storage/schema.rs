@@ -58,12 +58,23 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
+diesel::joinable!(grants -> users (user_id));
+diesel::joinable!(grants -> clients (client_id));
+diesel::joinable!(refresh_tokens -> grants (grant_id));
+diesel::joinable!(consents -> clients (client_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     one_time_tokens,
     throttle_counters,
-    signing_keys
+    signing_keys,
+    clients,
+    consents,
+    grants,
+    authorization_codes,
+    refresh_tokens,
+    revoked_access_tokens,
+    used_client_assertions
 );
 
 diesel::table! {
@@ -75,5 +86,98 @@ diesel::table! {
         created_at -> BigInt,
         signing_until -> Nullable<BigInt>,
         published_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        name -> Text,
+        secret_digest -> Nullable<Text>,
+        auth_method -> Text,
+        redirect_uris -> Text,
+        post_logout_redirect_uris -> Text,
+        grant_types -> Text,
+        scopes -> Text,
+        jwks_uri -> Nullable<Text>,
+        first_party -> Bool,
+        backchannel_logout_uri -> Nullable<Text>,
+        id_token_alg -> Text,
+        access_token_seconds -> Nullable<BigInt>,
+        id_token_seconds -> Nullable<BigInt>,
+        refresh_token_seconds -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    consents (user_id, client_id) {
+        user_id -> Text,
+        client_id -> Text,
+        scope -> Text,
+        granted_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    grants (id) {
+        id -> Text,
+        user_id -> Text,
+        client_id -> Text,
+        session_id -> Text,
+        offline -> Bool,
+        scope -> Text,
+        auth_time -> BigInt,
+        acr -> Nullable<Text>,
+        amr -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    authorization_codes (digest) {
+        digest -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        session_id -> Text,
+        redirect_uri -> Text,
+        scope -> Text,
+        nonce -> Nullable<Text>,
+        code_challenge -> Nullable<Text>,
+        auth_time -> BigInt,
+        acr -> Nullable<Text>,
+        amr -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        consumed_at -> Nullable<BigInt>,
+        grant_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (digest) {
+        digest -> Text,
+        grant_id -> Text,
+        scope -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        rotated_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    revoked_access_tokens (jti) {
+        jti -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    used_client_assertions (key) {
+        key -> Text,
+        expires_at -> BigInt,
     }
 }

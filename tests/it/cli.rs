@@ -2,75 +2,9 @@
 //! and exit codes a script can rely on.
 
 use crate::both_backends;
-use crate::support::{Backend, PASSWORD, TestDb};
-use std::io::Write;
-use std::process::{Command, Stdio};
-use std::sync::Arc;
-
-struct Cli {
-    db: Arc<TestDb>,
-    data: tempfile::TempDir,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
-    }
-    /// The JSON error: the last line of stderr (warnings may come before it).
-    fn error_json(&self) -> serde_json::Value {
-        let last = self.stderr.trim().lines().last().unwrap_or_default();
-        serde_json::from_str(last).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stderr))
-    }
-}
-
-impl Cli {
-    fn new(backend: Backend) -> Self {
-        Self::on(Arc::new(TestDb::new(backend)))
-    }
-
-    fn on(db: Arc<TestDb>) -> Self {
-        Self {
-            db,
-            data: tempfile::tempdir().expect("dir"),
-        }
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
-            .args(args)
-            .env("TESSERA_DATABASE_URL", self.db.url())
-            .env("TESSERA_DATA_DIR", self.data.path())
-            .env_remove("TESSERA_CONFIG")
-            .current_dir(self.data.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn tessera");
-        if let Some(input) = stdin {
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(input.as_bytes())
-                .expect("write stdin");
-        }
-        drop(child.stdin.take());
-        let output = child.wait_with_output().expect("wait");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-}
+use crate::support::cli::Cli;
+use crate::support::{Backend, PASSWORD};
+use std::process::Command;
 
 both_backends! {
     fn create_show_list_update_and_delete_users(backend) {

@@ -1,3 +1,4 @@
 //! OpenID Connect, one module per area.
 
+mod clients;
 mod signing_keys;
