@@ -3,6 +3,9 @@
 use super::exit::CliError;
 use crate::app::AppState;
 use crate::config::Loaded;
+use crate::crypto::signing_keys::SigningAlgorithm;
+use crate::domain::client::{AuthMethod, DEFAULT_SCOPES, GrantType, Registration};
+use crate::oidc::client_registry::{self, WithSecret};
 use crate::storage::{StorageError, migrations, users};
 use std::time::Duration;
 
@@ -35,6 +38,7 @@ pub fn run(loaded: Loaded) -> Result<(), CliError> {
     for kid in created {
         tracing::info!(%kid, "signing key created");
     }
+    let demo = demo_client(&state);
     let listener = std::net::TcpListener::bind(&state.config.bind)
         .map_err(|e| CliError::Failed(format!("cannot listen on {}: {e}", state.config.bind)))?;
     let local = listener
@@ -48,7 +52,7 @@ pub fn run(loaded: Loaded) -> Result<(), CliError> {
             state.clone(),
             Duration::from_secs(600),
         ));
-        announce(&state, local, started).await;
+        announce(&state, local, started, demo.as_ref()).await;
         server.await.map_err(|e| CliError::Failed(e.to_string()))
     })?;
     tracing::info!("stopped");
@@ -74,7 +78,62 @@ fn migrate_when_reachable(state: &AppState) -> Result<(), CliError> {
     }
 }
 
-async fn announce(state: &AppState, local: std::net::SocketAddr, started: std::time::Instant) {
+/// The name of the client development mode creates on first start.
+pub const DEMO_CLIENT_NAME: &str = "Tessera demo app";
+
+/// Where the demo client may be sent back to: a local app on port 3000 (Auth.js's callback path
+/// and a plain one).
+pub const DEMO_REDIRECT_URIS: [&str; 2] = [
+    "http://localhost:3000/api/auth/callback/tessera",
+    "http://localhost:3000/callback",
+];
+
+/// In development, a first-party demo client on first start (when there are no clients yet);
+/// later starts find it again (its secret was shown only the first time).
+fn demo_client(state: &AppState) -> Option<WithSecret> {
+    if !state.config.is_development() || !state.config.oidc.dev_client {
+        return None;
+    }
+    let existing = client_registry::list(state).ok()?;
+    if let Some(client) = existing.iter().find(|c| c.name == DEMO_CLIENT_NAME) {
+        return Some(WithSecret {
+            client: client.clone(),
+            secret: None,
+        });
+    }
+    if !existing.is_empty() {
+        return None;
+    }
+    let registration = Registration {
+        name: DEMO_CLIENT_NAME.into(),
+        auth_method: AuthMethod::ClientSecretBasic,
+        redirect_uris: DEMO_REDIRECT_URIS.map(String::from).to_vec(),
+        post_logout_redirect_uris: vec!["http://localhost:3000/".into()],
+        grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+        scopes: DEFAULT_SCOPES.map(String::from).to_vec(),
+        jwks_uri: None,
+        first_party: true,
+        backchannel_logout_uri: None,
+        id_token_alg: SigningAlgorithm::Rs256,
+        access_token_seconds: None,
+        id_token_seconds: None,
+        refresh_token_seconds: None,
+    };
+    match client_registry::create(state, registration) {
+        Ok(made) => Some(made),
+        Err(error) => {
+            tracing::warn!(%error, "could not create the demo client");
+            None
+        }
+    }
+}
+
+async fn announce(
+    state: &AppState,
+    local: std::net::SocketAddr,
+    started: std::time::Instant,
+    demo: Option<&WithSecret>,
+) {
     let config = &state.config;
     tracing::info!(
         issuer = %config.issuer,
@@ -99,6 +158,23 @@ async fn announce(state: &AppState, local: std::net::SocketAddr, started: std::t
     if count == 0 {
         eprintln!("  No users yet: create an account at {issuer}/sign-up, or run");
         eprintln!("    tessera user create --email you@example.com --password-stdin --verified");
+    }
+    if let Some(demo) = demo {
+        eprintln!();
+        eprintln!("  OpenID Connect demo client (point any OIDC library at it):");
+        eprintln!("    issuer:         {issuer}");
+        eprintln!("    client id:      {}", demo.client.id);
+        match &demo.secret {
+            Some(secret) => eprintln!("    client secret:  {secret}   (shown once)"),
+            None => eprintln!(
+                "    client secret:  shown at first start; `tessera client rotate-secret {}` makes a new one",
+                demo.client.id
+            ),
+        }
+        eprintln!(
+            "    redirect URIs:  {}",
+            demo.client.redirect_uris.join("  ")
+        );
     }
     eprintln!();
 }

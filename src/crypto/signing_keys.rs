@@ -96,6 +96,8 @@ pub enum KeyError {
     NotRetirable(String),
     #[error("no signing key for {0}")]
     NoSigningKey(&'static str),
+    #[error("not a token signed by a published key")]
+    BadSignature,
 }
 
 /// A published key, decrypted for signing when it still signs.
@@ -107,6 +109,7 @@ pub struct LoadedKey {
     /// When it leaves the JWKS (`None` while it signs).
     pub published_until: Option<UnixTime>,
     signer: Option<Box<dyn JwsSigner>>,
+    verifier: Box<dyn JwsVerifier>,
 }
 
 impl std::fmt::Debug for LoadedKey {
@@ -326,6 +329,10 @@ impl KeySet {
                 Ok(serde_json::Value::Object(map)) => map,
                 _ => continue,
             };
+            let Ok(jwk) = josekit::jwk::Jwk::from_map(public_jwk.clone()) else {
+                continue;
+            };
+            let verifier = alg.verifier(&jwk)?;
             let signer = if row.signing_until.is_none() {
                 let pem = self.master.open(&row.kid, &row.private_key)?;
                 Some(alg.signer(&pem)?)
@@ -338,6 +345,7 @@ impl KeySet {
                 public_jwk,
                 published_until: row.published_until,
                 signer,
+                verifier,
             }));
         }
         let keys = Arc::new(keys);
@@ -361,6 +369,32 @@ impl KeySet {
             .find(|k| k.alg == alg && k.is_signing())
             .cloned()
             .ok_or(KeyError::NoSigningKey(alg.name()))
+    }
+
+    /// Checks a compact JWS against the published keys (by `kid`, with the key's own algorithm)
+    /// and returns its header and payload. Claims are the caller's to check.
+    pub async fn verify(
+        &self,
+        db: &Db,
+        token: &str,
+        now: UnixTime,
+    ) -> Result<(josekit::jws::JwsHeader, Vec<u8>), KeyError> {
+        if token.len() > 16 * 1024 || token.split('.').count() != 3 {
+            return Err(KeyError::BadSignature);
+        }
+        let keys = self.published(db, now).await?;
+        let verified = josekit::jws::deserialize_compact_with_selector(token, |header| {
+            let kid = header.key_id().unwrap_or_default();
+            Ok(keys
+                .iter()
+                .find(|k| k.kid == kid && k.published_until.is_none_or(|until| until > now))
+                .filter(|k| header.algorithm() == Some(k.alg.name()))
+                .map(|k| k.verifier.as_ref()))
+        });
+        match verified {
+            Ok((payload, header)) => Ok((header, payload)),
+            Err(_) => Err(KeyError::BadSignature),
+        }
     }
 
     /// The JWK Set document: public members only.

@@ -347,11 +347,17 @@ impl Registration {
             ));
         }
         for scope in &self.scopes {
-            if !KNOWN_SCOPES.contains(&scope.as_str()) {
+            let valid = !scope.is_empty()
+                && scope.len() <= 100
+                && scope
+                    .bytes()
+                    .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b));
+            if !valid {
                 return Err(FieldError::new(
                     "scope",
                     format!(
-                        "unknown scope {scope:?}; known: {}",
+                        "{scope:?} has invalid characters (RFC 6749 §3.3); OpenID scopes are {}, \
+                         others are API scopes of your own",
                         KNOWN_SCOPES.join(", ")
                     ),
                 ));

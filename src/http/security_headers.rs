@@ -8,6 +8,15 @@ use actix_web::middleware::DefaultHeaders;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The page policy, with `source` also allowed as a form target (a page whose form ends in a
+/// redirect to a client's redirect URI).
+pub fn policy_with_form_target(source: &str) -> String {
+    CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {source}"),
+    )
+}
+
 /// The middleware that adds the headers.
 pub fn middleware(https: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()

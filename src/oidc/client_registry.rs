@@ -46,9 +46,22 @@ fn longest_token_seconds(state: &AppState) -> i64 {
     state.config.signing_keys.keep_after_rotation_seconds
 }
 
+/// Checks a registration, refusing what the token endpoint cannot honour yet.
+fn checked(state: &AppState, registration: Registration) -> Result<Registration, ClientError> {
+    let r = registration.check(longest_token_seconds(state))?;
+    if r.auth_method == AuthMethod::PrivateKeyJwt {
+        return Err(FieldError::new(
+            "auth-method",
+            "private_key_jwt is not available yet; use client_secret_basic or client_secret_post",
+        )
+        .into());
+    }
+    Ok(r)
+}
+
 /// Registers a client; confidential clients using a secret get one.
 pub fn create(state: &AppState, registration: Registration) -> Result<WithSecret, ClientError> {
-    let r = registration.check(longest_token_seconds(state))?;
+    let r = checked(state, registration)?;
     let now = state.clock.now();
     let secret = r.auth_method.uses_secret().then(random_token);
     let client = Client {
@@ -107,7 +120,7 @@ pub fn update(
     let mut client = show(state, id)?;
     let mut registration = registration_of(&client);
     change(&mut registration);
-    let r = registration.check(longest_token_seconds(state))?;
+    let r = checked(state, registration)?;
     let needs_secret = r.auth_method.uses_secret();
     let secret = (needs_secret && client.secret_digest.is_none()).then(random_token);
     if let Some(secret) = &secret {

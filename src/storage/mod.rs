@@ -8,6 +8,8 @@
 
 pub mod clients;
 pub mod connection;
+pub mod consents;
+pub mod grants;
 pub mod migrations;
 pub mod one_time_tokens;
 pub mod schema;

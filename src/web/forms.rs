@@ -81,6 +81,10 @@ pub struct PasswordChangeForm {
 pub struct ReturnToQuery {
     pub return_to: Option<String>,
     pub notice: Option<String>,
+    /// Show the sign-in form even when signed in (an app asked for `prompt=login`).
+    pub login: Option<String>,
+    /// Prefills the email field (`login_hint`).
+    pub login_hint: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

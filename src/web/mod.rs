@@ -3,9 +3,11 @@
 //! call `accounts`, render a view or redirect.
 
 pub mod account;
+pub mod consent;
 pub mod csrf;
 pub mod dev_mail;
 pub mod error_pages;
+pub mod form_post;
 pub mod forms;
 pub mod notices;
 pub mod page;
@@ -71,6 +73,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, development: bool) {
             "/static/tessera.css",
             web::get().to(static_assets::stylesheet),
         )
+        .route("/static/form-post.js", web::get().to(form_post::script))
         .route("/brand.css", web::get().to(static_assets::brand_stylesheet));
     if development {
         cfg.route("/dev/mail", web::get().to(dev_mail::list))

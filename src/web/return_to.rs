@@ -5,7 +5,7 @@
 pub fn local_path(input: &str) -> Option<String> {
     let input = input.trim();
     if input.is_empty()
-        || input.len() > 2048
+        || input.len() > 8192
         || !input.starts_with('/')
         || input.starts_with("//")
         || input.contains('\\')

@@ -40,22 +40,43 @@ pub async fn show(
     query: web::Query<ReturnToQuery>,
 ) -> Result<HttpResponse, PageError> {
     let return_to = query.return_to.as_deref().and_then(return_to::local_path);
-    if session_cookie::current_session(&req, &state)
-        .await?
-        .is_some()
+    // `login=1` (an app asked for a fresh sign-in) shows the form even to a signed-in browser.
+    if query.login.is_none()
+        && session_cookie::current_session(&req, &state)
+            .await?
+            .is_some()
     {
         return Ok(see_other(&return_to::destination(return_to.as_deref())));
     }
     let notice = notices::text(query.notice.as_deref());
-    let (page, view) = view(
-        &req,
+    let email = query
+        .login_hint
+        .as_deref()
+        .filter(|hint| hint.len() <= 320 && hint.contains('@'))
+        .unwrap_or_default()
+        .to_string();
+    let target = return_to.clone();
+    let (page, view) = view(&req, &state, email, return_to, Errors::none(), notice);
+    Ok(with_form_target(
         &state,
-        String::new(),
-        return_to,
-        Errors::none(),
-        notice,
-    );
-    Ok(page.respond(StatusCode::OK, view.render()))
+        target.as_deref(),
+        page.respond(StatusCode::OK, view.render()),
+    ))
+}
+
+/// When the sign-in resumes an authorization request, its form ends in a redirect to the client;
+/// the page's `form-action` must allow that origin.
+fn with_form_target(
+    state: &AppState,
+    return_to: Option<&str>,
+    mut response: HttpResponse,
+) -> HttpResponse {
+    if let Some(source) = return_to.and_then(|path| {
+        crate::oidc::authorize::interaction::form_target_for_return_to(state, path)
+    }) {
+        super::consent::set_form_targets(&mut response, &source);
+    }
+    response
 }
 
 /// Checks the credentials; on success sets the session (and device) cookie and redirects.
@@ -135,12 +156,18 @@ pub async fn submit(
         ),
         SignInError::Account(AccountError::Invalid(field) | AccountError::Conflict(field)) => {
             let email = form.email.trim().to_string();
+            let target = return_to.clone();
             let (page, view) = view(&req, &state, email, return_to, field.into(), None);
-            return Ok(page.respond(StatusCode::BAD_REQUEST, view.render()));
+            return Ok(with_form_target(
+                &state,
+                target.as_deref(),
+                page.respond(StatusCode::BAD_REQUEST, view.render()),
+            ));
         }
         SignInError::Account(other) => return Err(other.into()),
     };
     let email = form.email.trim().to_string();
+    let target = return_to.clone();
     let (page, view) = view(
         &req,
         &state,
@@ -149,7 +176,11 @@ pub async fn submit(
         Errors::one("form", message),
         None,
     );
-    let mut response = page.respond(status, view.render());
+    let mut response = with_form_target(
+        &state,
+        target.as_deref(),
+        page.respond(status, view.render()),
+    );
     if let Some(seconds) = retry_after {
         response
             .headers_mut()

@@ -108,3 +108,124 @@ fn sign_up_verify_change_profile_sign_out_and_back_in() {
             .contains("/sign-in?return_to=%2Faccount")
     );
 }
+
+/// A stand-in for a client app: answers every request on a loopback port with a small page and
+/// reports each request's first line and body.
+fn callback_app() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!(
+        "http://127.0.0.1:{}",
+        listener.local_addr().expect("addr").port()
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let mut reader = BufReader::new(stream);
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            let page = "<!doctype html><title>App</title><h1>callback reached</h1>";
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                page.len()
+            );
+            if !first.contains("/favicon.ico") {
+                let _ = tx.send(format!(
+                    "{} {}",
+                    first.trim(),
+                    String::from_utf8_lossy(&body)
+                ));
+            }
+        }
+    });
+    (base, rx)
+}
+
+#[test]
+fn openid_connect_sign_in_consent_and_form_post_in_chromium() {
+    let Some(driver) = browser_or_skip() else {
+        return;
+    };
+    let server = TestServer::start(Backend::Sqlite);
+    server.create_user("ada@example.com", PASSWORD);
+    let (app, requests) = callback_app();
+    let redirect = format!("{app}/callback");
+    let mut registration = crate::support::oidc::registration("Photo Printer");
+    registration.first_party = false;
+    registration.redirect_uris = vec![redirect.clone()];
+    let client = server.register(registration);
+    let base = &server.base_url;
+    let authorize = |mode: &str| {
+        format!(
+            "{base}{}",
+            crate::support::oidc::authorize_path(&[
+                ("client_id", &client.id),
+                ("redirect_uri", &redirect),
+                ("response_type", "code"),
+                ("scope", "openid email"),
+                ("state", "chromium"),
+                ("nonce", "n1"),
+                ("response_mode", mode),
+            ])
+        )
+    };
+
+    // Sign in (the page's form ends in a redirect to the app: the CSP must allow it), consent.
+    driver.goto(&authorize("query"));
+    driver.wait_for_text("Sign in");
+    driver.type_into("#email", "ada@example.com");
+    driver.type_into("#password", PASSWORD);
+    driver.click("button[type=submit]");
+    driver.wait_for_text("Photo Printer wants to access your account");
+    snap(&driver, "consent");
+    driver.click("button[value=allow]");
+    driver.wait_for_text("callback reached");
+    let request = requests
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the app was called");
+    assert!(
+        request.starts_with("GET /callback?code=") && request.contains("state=chromium"),
+        "{request}"
+    );
+    let code = request
+        .split(['?', '&', ' '])
+        .find_map(|p| p.strip_prefix("code="))
+        .expect("code")
+        .to_string();
+    let (status, body) = server.token(
+        &client,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect),
+        ],
+    );
+    assert_eq!(status, 200, "{body}");
+
+    // Consent is remembered; form_post delivers the code by an auto-submitted POST.
+    driver.goto(&authorize("form_post"));
+    driver.wait_for_text("callback reached");
+    let request = requests
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the app was posted to");
+    assert!(
+        request.starts_with("POST /callback")
+            && request.contains("code=")
+            && request.contains("state=chromium"),
+        "{request}"
+    );
+}

@@ -194,7 +194,7 @@ fn development_mail_is_browsable() {
 
 /// Starts the real binary on an empty data directory with no configuration; returns the process,
 /// its base URL, and the stderr lines it printed so far (still being collected).
-fn spawn_binary_with(
+pub fn spawn_binary_with(
     data: &std::path::Path,
     extra: &[&str],
 ) -> (

@@ -134,8 +134,15 @@ fn bad_registrations_are_refused_and_nothing_is_written() {
         ),
         (&[], "at least one redirect URI"),
         (
-            &["--redirect-uri", "https://a.example/cb", "--scope", "admin"],
-            "unknown scope",
+            &[
+                "--redirect-uri",
+                "https://a.example/cb",
+                "--scope",
+                "openid",
+                "--scope",
+                "a\\b",
+            ],
+            "invalid characters",
         ),
         (
             &["--redirect-uri", "https://a.example/cb", "--scope", "email"],

@@ -1,4 +1,10 @@
 //! OpenID Connect, one module per area.
 
+mod bad_requests;
+mod client_credentials;
 mod clients;
+mod conformance;
+mod consent;
+mod dev_client;
+mod relying_party;
 mod signing_keys;

@@ -7,6 +7,7 @@ pub mod browser;
 pub mod cli;
 pub mod db;
 pub mod mail;
+pub mod oidc;
 pub mod server;
 pub mod smtp_sink;
 pub mod tcp_proxy;

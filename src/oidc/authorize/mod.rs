@@ -1,0 +1,238 @@
+//! The authorization endpoint (`GET|POST /authorize`, RFC 6749 §4.1.1, OpenID Connect Core
+//! §3.1.2): checks the request, sends the browser to sign in or consent when needed, and answers
+//! the client with a code or an error. `/authorize/resume` continues a request after sign-in;
+//! `POST /authorize/consent` records the user's decision.
+
+pub mod checks;
+pub mod decision;
+pub mod interaction;
+pub mod issue_code;
+pub mod params;
+pub mod request;
+pub mod respond;
+
+use self::checks::client::Unredirectable;
+use self::decision::Next;
+use self::interaction::Interaction;
+use self::params::Params;
+use self::request::{AuthorizationRequest, Invalid};
+use crate::accounts::sessions::ActiveSession;
+use crate::app::AppState;
+use crate::oidc::error::{ErrorCode, OAuthError};
+use crate::oidc::scope::Scopes;
+use crate::storage::consents;
+use crate::web::{PageError, csrf, session_cookie};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+/// `GET /authorize`
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    start(&req, &state, Params::from_pairs(query.into_inner())).await
+}
+
+/// `POST /authorize` (form-encoded, same parameters).
+pub async fn post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    start(&req, &state, Params::from_pairs(form.into_inner())).await
+}
+
+async fn start(
+    req: &HttpRequest,
+    state: &AppState,
+    params: Params,
+) -> Result<HttpResponse, PageError> {
+    let request = match request::validate(state, params).await {
+        Ok(request) => request,
+        Err(invalid) => return refuse(state, invalid),
+    };
+    let session = session_cookie::current_session(req, state).await?;
+    let mut kept = request.params.clone();
+    kept.remove("id_token_hint");
+    let interaction = Interaction {
+        params: kept,
+        started_at: state.clock.now(),
+        prior_session: session.as_ref().map(|s| s.session.id.clone()),
+        hinted_subject: request.hinted_subject.clone(),
+    };
+    proceed(req, state, request, interaction, session, false).await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ResumeQuery {
+    i: String,
+}
+
+/// `GET /authorize/resume?i=...`: back from the sign-in page.
+pub async fn resume(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<ResumeQuery>,
+) -> Result<HttpResponse, PageError> {
+    let (request, interaction) = reopen(&state, &query.i).await?;
+    let request = match request {
+        Ok(request) => request,
+        Err(invalid) => return refuse(&state, invalid),
+    };
+    let session = session_cookie::current_session(&req, &state).await?;
+    proceed(&req, &state, request, interaction, session, false).await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ConsentForm {
+    csrf_token: String,
+    interaction: String,
+    session: String,
+    decision: String,
+}
+
+/// `POST /authorize/consent`: the user's answer on the consent page.
+pub async fn consent(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<ConsentForm>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    let (request, interaction) = reopen(&state, &form.interaction).await?;
+    let request = match request {
+        Ok(request) => request,
+        Err(invalid) => return refuse(&state, invalid),
+    };
+    let session = session_cookie::current_session(&req, &state).await?;
+    // The answer counts only for the session it was asked in (not one signed in elsewhere since).
+    let Some(active) = session.filter(|s| s.session.id == form.session) else {
+        return Ok(crate::web::page::see_other(
+            &interaction.resume_path(&state),
+        ));
+    };
+    if form.decision != "allow" {
+        let denied = OAuthError::new(ErrorCode::AccessDenied, "the user declined");
+        return Ok(respond::error(&state, &request.reply, &denied));
+    }
+    let user_id = active.user.id.clone();
+    let client_id = request.client.id.clone();
+    let now = state.clock.now();
+    let requested = request.scopes.clone();
+    state
+        .db
+        .run(move |conn| {
+            let before = consents::find(conn, &user_id, &client_id)?
+                .map(|s| Scopes::from_stored(&s))
+                .unwrap_or_default();
+            consents::upsert(
+                conn,
+                &user_id,
+                &client_id,
+                &before.union(&requested).to_text(),
+                now,
+            )
+        })
+        .await
+        .map_err(|e| PageError::from(crate::accounts::AccountError::from(e)))?;
+    tracing::info!(client_id = %request.client.id, "consent granted");
+    proceed(&req, &state, request, interaction, Some(active), true).await
+}
+
+async fn reopen(
+    state: &AppState,
+    sealed: &str,
+) -> Result<(Result<AuthorizationRequest, Invalid>, Interaction), PageError> {
+    let interaction = Interaction::open(state, sealed).ok_or_else(|| {
+        PageError::BadRequest(
+            "This sign-in request has expired or was changed. Go back to the application and start again."
+                .into(),
+        )
+    })?;
+    let mut request = request::validate(state, interaction.params.clone()).await;
+    if let Ok(request) = &mut request {
+        request.hinted_subject = interaction.hinted_subject.clone();
+    }
+    Ok((request, interaction))
+}
+
+async fn proceed(
+    req: &HttpRequest,
+    state: &AppState,
+    request: AuthorizationRequest,
+    interaction: Interaction,
+    session: Option<ActiveSession>,
+    consent_given: bool,
+) -> Result<HttpResponse, PageError> {
+    let remembered = match (&session, request.client.first_party) {
+        (Some(active), false) => {
+            let user_id = active.user.id.clone();
+            let client_id = request.client.id.clone();
+            state
+                .db
+                .run(move |conn| consents::find(conn, &user_id, &client_id))
+                .await
+                .map_err(|e| PageError::from(crate::accounts::AccountError::from(e)))?
+                .map(|s| Scopes::from_stored(&s))
+        }
+        _ => None,
+    };
+    let now = state.clock.now();
+    let next = decision::decide(
+        &request,
+        &interaction,
+        session.as_ref(),
+        remembered.as_ref(),
+        consent_given,
+        now,
+    );
+    match (next, session) {
+        (Next::SignIn { force }, _) => {
+            let mut url = url::form_urlencoded::Serializer::new(String::new());
+            url.append_pair("return_to", &interaction.resume_path(state));
+            if force {
+                url.append_pair("login", "1");
+            }
+            if let Some(hint) = &request.login_hint {
+                url.append_pair("login_hint", hint);
+            }
+            Ok(crate::web::page::see_other(&format!(
+                "/sign-in?{}",
+                url.finish()
+            )))
+        }
+        (Next::Consent, Some(active)) => Ok(crate::web::consent::page(
+            req,
+            state,
+            &request,
+            &active,
+            &interaction.seal(state),
+        )),
+        (Next::Issue, Some(active)) => match issue_code::issue(state, &request, &active).await {
+            Ok(code) => Ok(respond::code(state, &request.reply, &code)),
+            Err(error) => Ok(respond::error(state, &request.reply, &error)),
+        },
+        (Next::Fail(error), _) => Ok(respond::error(state, &request.reply, &error)),
+        (_, None) => Ok(respond::error(
+            state,
+            &request.reply,
+            &OAuthError::server_error(),
+        )),
+    }
+}
+
+fn refuse(state: &AppState, invalid: Invalid) -> Result<HttpResponse, PageError> {
+    match invalid {
+        Invalid::Client(reply, error) => Ok(respond::error(state, &reply, &error)),
+        Invalid::Page(Unredirectable::UnknownClient) => Err(PageError::BadRequest(
+            "The application that sent you here is not registered (unknown client_id), so we cannot send you back to it."
+                .into(),
+        )),
+        Invalid::Page(Unredirectable::BadRedirectUri) => Err(PageError::BadRequest(
+            "The application that sent you here asked us to send you to an address it has not registered (redirect_uri). For your safety we will not send you there."
+                .into(),
+        )),
+        Invalid::Page(Unredirectable::Unavailable) => Err(PageError::Unavailable),
+    }
+}

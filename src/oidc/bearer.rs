@@ -1,0 +1,130 @@
+//! Checking an access token we issued (RFC 9068 §4): our signature, `typ: at+jwt`, our issuer,
+//! not expired, then against the database: not revoked, its grant alive (the user not disabled,
+//! the session or offline grant not ended), or for client tokens, the client still registered.
+
+use super::error::OAuthError;
+use super::scope::Scopes;
+use crate::app::AppState;
+use crate::domain::User;
+use crate::storage::{clients, grants, users};
+use serde::Deserialize;
+
+/// The claims of a valid access token.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub scope: String,
+    pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+    #[serde(default)]
+    pub gid: Option<String>,
+    #[serde(default)]
+    pub auth_time: Option<i64>,
+}
+
+impl AccessClaims {
+    pub fn scopes(&self) -> Scopes {
+        Scopes::from_stored(&self.scope)
+    }
+}
+
+/// A live access token and, for a user's token, the user.
+#[derive(Debug)]
+pub struct LiveToken {
+    pub claims: AccessClaims,
+    pub user: Option<User>,
+}
+
+/// Checks the signature and claims only (no database).
+pub async fn verify_signature(state: &AppState, token: &str) -> Result<AccessClaims, OAuthError> {
+    let invalid = || OAuthError::invalid_token("the access token is invalid");
+    let now = state.clock.now();
+    let (header, payload) =
+        state
+            .keys
+            .verify(&state.db, token, now)
+            .await
+            .map_err(|e| match e {
+                crate::crypto::signing_keys::KeyError::Storage(s) => OAuthError::from(s),
+                _ => invalid(),
+            })?;
+    if header.token_type() != Some("at+jwt") {
+        return Err(invalid());
+    }
+    let claims: AccessClaims = serde_json::from_slice(&payload).map_err(|_| invalid())?;
+    if claims.iss != state.config.issuer {
+        return Err(invalid());
+    }
+    if claims.exp <= now {
+        return Err(OAuthError::invalid_token("the access token has expired"));
+    }
+    Ok(claims)
+}
+
+/// Checks an access token fully; `Ok(None)` when it verified but is no longer live.
+pub async fn live(state: &AppState, token: &str) -> Result<Option<LiveToken>, OAuthError> {
+    let claims = match verify_signature(state, token).await {
+        Ok(claims) => claims,
+        Err(e) if e.code == super::error::ErrorCode::InvalidToken => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let now = state.clock.now();
+    let check = claims.clone();
+    let found = state
+        .db
+        .run(move |conn| {
+            if grants::access_token_revoked(conn, &check.jti)? {
+                return Ok(None);
+            }
+            match &check.gid {
+                Some(gid) => {
+                    let Some(grant) = grants::find_alive_grant(conn, gid, now)? else {
+                        return Ok(None);
+                    };
+                    if grant.user_id != check.sub || grant.client_id != check.client_id {
+                        return Ok(None);
+                    }
+                    Ok(users::find_by_id(conn, &grant.user_id)?
+                        .filter(|u| !u.disabled)
+                        .map(Some))
+                }
+                None => Ok(clients::find(conn, &check.client_id)?.map(|_| None)),
+            }
+        })
+        .await?;
+    Ok(found.map(|user| LiveToken { claims, user }))
+}
+
+/// The description of the error for a request that carries no token at all (answered with a
+/// bare challenge, RFC 6750 §3.1).
+pub const NO_TOKEN: &str = "an access token is required";
+
+/// The bearer token of a request: the `Authorization: Bearer` header, or (for POST forms) the
+/// `access_token` field; never both (RFC 6750 §2).
+pub fn token_from(
+    req: &actix_web::HttpRequest,
+    form_token: Option<&str>,
+) -> Result<String, OAuthError> {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let from_header = header.and_then(|h| {
+        let (scheme, token) = h.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string())
+    });
+    match (from_header, form_token) {
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+            "send the access token in one place only",
+        )),
+        (Some(token), None) if !token.is_empty() => Ok(token),
+        (None, Some(token)) => Ok(token.to_string()),
+        _ => Err(OAuthError::invalid_request(NO_TOKEN)),
+    }
+}

@@ -1,0 +1,141 @@
+//! `grant_type=refresh_token` (RFC 6749 §6): every use rotates the token; presenting a rotated
+//! token again means it leaked, so the whole grant is revoked (RFC 9700 §4.14.2). The grant's
+//! lifetime is absolute; the scope may only narrow, and only for the new access token.
+
+use super::super::response::Issued;
+use crate::app::AppState;
+use crate::crypto::{SecretDigest, random_token};
+use crate::domain::client::{Client, GrantType};
+use crate::oidc::error::{ErrorCode, OAuthError};
+use crate::oidc::form::Form;
+use crate::oidc::scope::Scopes;
+use crate::oidc::tokens::{self, AccessTokenFor, IdTokenFor};
+use crate::storage::grants::{self, GrantRecord, RefreshRecord};
+use crate::storage::{StorageError, users};
+
+enum Outcome {
+    Rotated {
+        grant: Box<GrantRecord>,
+        refresh: String,
+        user: Box<crate::domain::User>,
+    },
+    Refused(OAuthError),
+}
+
+/// Trades a refresh token for new tokens.
+pub async fn refresh(state: &AppState, client: &Client, form: &Form) -> Result<Issued, OAuthError> {
+    if !client.allows_grant(GrantType::RefreshToken) {
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            "this client may not use the refresh_token grant",
+        ));
+    }
+    let presented = form.require("refresh_token")?;
+    let narrowed = form.get("scope").map(Scopes::parse).transpose()?;
+    let digest = SecretDigest::of(presented).as_str().to_string();
+    let now = state.clock.now();
+    let client_id = client.id.clone();
+    let requested = narrowed.clone();
+    let outcome = state
+        .db
+        .run(move |conn| {
+            crate::storage::write_transaction(conn, |c| {
+                let refuse = |e: OAuthError| Ok(Outcome::Refused(e));
+                let Some(token) = grants::find_refresh(c, &digest)? else {
+                    return refuse(OAuthError::invalid_grant("the refresh token is invalid"));
+                };
+                let Some(grant) = grants::find_alive_grant(c, &token.grant_id, now)? else {
+                    return refuse(OAuthError::invalid_grant("the refresh token is no longer valid"));
+                };
+                if grant.client_id != client_id {
+                    return refuse(OAuthError::invalid_grant("the refresh token belongs to another client"));
+                }
+                if token.rotated_at.is_some() || !grants::rotate_refresh(c, &digest, now)? {
+                    grants::revoke_grant(c, &grant.id, now)?;
+                    tracing::warn!(grant_id = %grant.id, "a rotated refresh token was used again; grant revoked");
+                    return refuse(OAuthError::invalid_grant(
+                        "the refresh token was already used; every token of this grant is revoked",
+                    ));
+                }
+                if token.expires_at <= now {
+                    return refuse(OAuthError::invalid_grant("the refresh token has expired"));
+                }
+                if let Some(narrowed) = &requested
+                    && !narrowed.is_subset(&Scopes::from_stored(&token.scope))
+                {
+                    return refuse(OAuthError::invalid_scope(
+                        "the scope may only narrow what was granted",
+                    ));
+                }
+                let Some(user) = users::find_by_id(c, &grant.user_id)? else {
+                    return refuse(OAuthError::invalid_grant("the user no longer exists"));
+                };
+                let next = random_token();
+                grants::insert_refresh(
+                    c,
+                    &RefreshRecord {
+                        digest: SecretDigest::of(&next).as_str().to_string(),
+                        grant_id: grant.id.clone(),
+                        scope: token.scope.clone(),
+                        created_at: now,
+                        expires_at: token.expires_at,
+                        rotated_at: None,
+                    },
+                )?;
+                Ok::<_, StorageError>(Outcome::Rotated {
+                    grant: Box::new(grant),
+                    refresh: next,
+                    user: Box::new(user),
+                })
+            })
+        })
+        .await?;
+    let (grant, refresh, user) = match outcome {
+        Outcome::Refused(error) => return Err(error),
+        Outcome::Rotated {
+            grant,
+            refresh,
+            user,
+        } => (grant, refresh, user),
+    };
+    let scopes = narrowed.unwrap_or_else(|| Scopes::from_stored(&grant.scope));
+    let access = tokens::access_token(
+        state,
+        AccessTokenFor {
+            subject: &user.id,
+            client,
+            scopes: &scopes,
+            grant_id: Some(&grant.id),
+            auth_time: Some(grant.auth_time),
+        },
+    )
+    .await?;
+    let id_token = if scopes.contains("openid") {
+        Some(
+            tokens::id_token(
+                state,
+                IdTokenFor {
+                    user: &user,
+                    client,
+                    scopes: &scopes,
+                    nonce: None,
+                    auth_time: grant.auth_time,
+                    acr: grant.acr.as_deref(),
+                    amr: &grant.amr,
+                    session_id: &grant.session_id,
+                    access_token: Some(&access.token),
+                },
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    Ok(Issued {
+        access_token: access.token,
+        expires_in: access.expires_in,
+        scope: scopes.to_text(),
+        refresh_token: Some(refresh),
+        id_token,
+    })
+}

@@ -1,0 +1,279 @@
+//! Grants and what hangs on them: authorization codes, refresh tokens, revoked access-token ids.
+//! Codes and refresh tokens are looked up by the SHA-256 digest of their value.
+
+use super::schema::{
+    authorization_codes, grants, refresh_tokens, revoked_access_tokens, sessions, users,
+};
+use super::{DbConnection, StorageResult};
+use crate::clock::UnixTime;
+use diesel::prelude::*;
+
+/// A stored grant: one sign-in of a user into a client.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = grants)]
+pub struct GrantRecord {
+    pub id: String,
+    pub user_id: String,
+    pub client_id: String,
+    pub session_id: String,
+    pub offline: bool,
+    pub scope: String,
+    pub auth_time: i64,
+    pub acr: Option<String>,
+    pub amr: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// A stored authorization code.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = authorization_codes)]
+pub struct CodeRecord {
+    pub digest: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub session_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub auth_time: i64,
+    pub acr: Option<String>,
+    pub amr: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub consumed_at: Option<i64>,
+    pub grant_id: Option<String>,
+}
+
+/// A stored refresh token.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshRecord {
+    pub digest: String,
+    pub grant_id: String,
+    pub scope: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub rotated_at: Option<i64>,
+}
+
+pub fn insert_code(conn: &mut DbConnection, code: &CodeRecord) -> StorageResult<()> {
+    diesel::insert_into(authorization_codes::table)
+        .values(code)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_code(conn: &mut DbConnection, digest: &str) -> StorageResult<Option<CodeRecord>> {
+    Ok(authorization_codes::table
+        .find(digest)
+        .select(CodeRecord::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a code used, only if it was not: false when another request used it first.
+pub fn consume_code(
+    conn: &mut DbConnection,
+    digest: &str,
+    now: UnixTime,
+    grant_id: &str,
+) -> StorageResult<bool> {
+    let changed = diesel::update(
+        authorization_codes::table
+            .find(digest)
+            .filter(authorization_codes::consumed_at.is_null()),
+    )
+    .set((
+        authorization_codes::consumed_at.eq(now),
+        authorization_codes::grant_id.eq(grant_id),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn insert_grant(conn: &mut DbConnection, grant: &GrantRecord) -> StorageResult<()> {
+    diesel::insert_into(grants::table)
+        .values(grant)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The grant if it is alive: not revoked, not past its end, its user not disabled, and (unless
+/// it is an offline grant) the browser session it came from still alive.
+pub fn find_alive_grant(
+    conn: &mut DbConnection,
+    id: &str,
+    now: UnixTime,
+) -> StorageResult<Option<GrantRecord>> {
+    let Some(grant) = grants::table
+        .inner_join(users::table)
+        .filter(grants::id.eq(id))
+        .filter(grants::revoked_at.is_null())
+        .filter(grants::expires_at.gt(now))
+        .filter(users::disabled.eq(false))
+        .select(GrantRecord::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    if grant.offline || session_alive(conn, &grant.session_id, now)? {
+        Ok(Some(grant))
+    } else {
+        Ok(None)
+    }
+}
+
+/// True while the session exists and is before its absolute end.
+pub fn session_alive(conn: &mut DbConnection, id: &str, now: UnixTime) -> StorageResult<bool> {
+    let found: Option<String> = sessions::table
+        .filter(sessions::id.eq(id))
+        .filter(sessions::expires_at.gt(now))
+        .select(sessions::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// Revokes a grant (its refresh tokens stop working; access tokens are checked against it).
+pub fn revoke_grant(conn: &mut DbConnection, id: &str, now: UnixTime) -> StorageResult<bool> {
+    let changed = diesel::update(grants::table.find(id).filter(grants::revoked_at.is_null()))
+        .set(grants::revoked_at.eq(now))
+        .execute(conn)?;
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::grant_id.eq(id))).execute(conn)?;
+    Ok(changed > 0)
+}
+
+/// Revokes every grant of a user to a client; returns how many.
+pub fn revoke_user_client(
+    conn: &mut DbConnection,
+    user_id: &str,
+    client_id: &str,
+    now: UnixTime,
+) -> StorageResult<usize> {
+    let ids: Vec<String> = grants::table
+        .filter(grants::user_id.eq(user_id))
+        .filter(grants::client_id.eq(client_id))
+        .filter(grants::revoked_at.is_null())
+        .select(grants::id)
+        .load(conn)?;
+    for id in &ids {
+        revoke_grant(conn, id, now)?;
+    }
+    Ok(ids.len())
+}
+
+/// Revokes every grant of a user (password change, disabling); returns how many.
+pub fn revoke_all_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: UnixTime,
+) -> StorageResult<usize> {
+    let ids: Vec<String> = grants::table
+        .filter(grants::user_id.eq(user_id))
+        .filter(grants::revoked_at.is_null())
+        .select(grants::id)
+        .load(conn)?;
+    for id in &ids {
+        revoke_grant(conn, id, now)?;
+    }
+    Ok(ids.len())
+}
+
+pub fn insert_refresh(conn: &mut DbConnection, token: &RefreshRecord) -> StorageResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values(token)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_refresh(conn: &mut DbConnection, digest: &str) -> StorageResult<Option<RefreshRecord>> {
+    Ok(refresh_tokens::table
+        .find(digest)
+        .select(RefreshRecord::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a refresh token used, only if it was not: false when it had already been rotated.
+pub fn rotate_refresh(conn: &mut DbConnection, digest: &str, now: UnixTime) -> StorageResult<bool> {
+    let changed = diesel::update(
+        refresh_tokens::table
+            .find(digest)
+            .filter(refresh_tokens::rotated_at.is_null()),
+    )
+    .set(refresh_tokens::rotated_at.eq(now))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Remembers a revoked access token until it would have expired anyway.
+pub fn revoke_access_token(
+    conn: &mut DbConnection,
+    jti: &str,
+    expires_at: UnixTime,
+) -> StorageResult<()> {
+    if access_token_revoked(conn, jti)? {
+        return Ok(());
+    }
+    let inserted = diesel::insert_into(revoked_access_tokens::table)
+        .values((
+            revoked_access_tokens::jti.eq(jti),
+            revoked_access_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn);
+    match inserted.map_err(super::StorageError::from) {
+        Ok(_) | Err(super::StorageError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn access_token_revoked(conn: &mut DbConnection, jti: &str) -> StorageResult<bool> {
+    let found: Option<String> = revoked_access_tokens::table
+        .find(jti)
+        .select(revoked_access_tokens::jti)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// The grants of a user that are alive, newest first.
+pub fn alive_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: UnixTime,
+) -> StorageResult<Vec<GrantRecord>> {
+    Ok(grants::table
+        .filter(grants::user_id.eq(user_id))
+        .filter(grants::revoked_at.is_null())
+        .filter(grants::expires_at.gt(now))
+        .order(grants::created_at.desc())
+        .select(GrantRecord::as_select())
+        .load(conn)?)
+}
+
+/// The grants that came from one browser session (for back-channel logout).
+pub fn for_session(conn: &mut DbConnection, session_id: &str) -> StorageResult<Vec<GrantRecord>> {
+    Ok(grants::table
+        .filter(grants::session_id.eq(session_id))
+        .select(GrantRecord::as_select())
+        .load(conn)?)
+}
+
+/// Deletes what can never be used again: expired codes, grants past their end (with their
+/// refresh tokens), and revoked access-token ids past their expiry.
+pub fn delete_dead(conn: &mut DbConnection, now: UnixTime) -> StorageResult<usize> {
+    let codes = diesel::delete(
+        authorization_codes::table.filter(authorization_codes::expires_at.le(now - 3600)),
+    )
+    .execute(conn)?;
+    let grants = diesel::delete(grants::table.filter(grants::expires_at.le(now))).execute(conn)?;
+    let revoked = diesel::delete(
+        revoked_access_tokens::table.filter(revoked_access_tokens::expires_at.le(now)),
+    )
+    .execute(conn)?;
+    Ok(codes + grants + revoked)
+}
