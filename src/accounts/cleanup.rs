@@ -1,10 +1,11 @@
-//! Removal of rows nobody can use any more: dead sessions, expired links, stale counters.
+//! Removal of rows nobody can use any more: dead sessions, expired links, stale counters, ended
+//! grants with their codes and refresh tokens, and revoked or used token ids past their expiry.
 
 use super::AccountError;
 use crate::app::AppState;
 use crate::domain::mail_budget;
 use crate::domain::session::SessionLifetimes;
-use crate::storage::{one_time_tokens, sessions, throttle_counters};
+use crate::storage::{grants, one_time_tokens, sessions, throttle_counters};
 
 /// How many rows a sweep removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -12,6 +13,7 @@ pub struct SweepCounts {
     pub sessions: usize,
     pub links: usize,
     pub counters: usize,
+    pub tokens: usize,
 }
 
 /// One sweep.
@@ -32,6 +34,7 @@ pub async fn sweep(state: &AppState) -> Result<SweepCounts, AccountError> {
                 sessions: sessions::delete_dead(conn, now, idle_cutoff)?,
                 links: one_time_tokens::delete_expired(conn, link_cutoff)?,
                 counters: throttle_counters::delete_stale(conn, counter_cutoff, now)?,
+                tokens: grants::delete_dead(conn, now)?,
             })
         })
         .await?)

@@ -3,6 +3,7 @@
 //! [`AccountError`] to a page or an exit code.
 
 pub mod admin;
+pub mod apps;
 pub mod cleanup;
 pub mod device_cookie;
 pub mod email_verification;

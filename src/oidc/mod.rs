@@ -11,7 +11,9 @@ pub mod cors;
 pub mod discovery;
 pub mod error;
 pub mod form;
+pub mod introspect;
 pub mod jwks;
+pub mod revoke;
 pub mod scope;
 pub mod token;
 pub mod tokens;
@@ -56,6 +58,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/token", web::post().to(token::token))
         .route("/token", options())
         .route("/token", web::route().to(post_only))
+        .route("/revoke", web::post().to(revoke::revoke))
+        .route("/revoke", options())
+        .route("/revoke", web::route().to(post_only))
+        .route("/introspect", web::post().to(introspect::introspect))
+        .route("/introspect", web::route().to(post_only))
         .route("/userinfo", web::get().to(userinfo::get))
         .route("/userinfo", web::post().to(userinfo::post))
         .route("/userinfo", options());

@@ -2,7 +2,8 @@
 //! Codes and refresh tokens are looked up by the SHA-256 digest of their value.
 
 use super::schema::{
-    authorization_codes, grants, refresh_tokens, revoked_access_tokens, sessions, users,
+    authorization_codes, grants, refresh_tokens, revoked_access_tokens, sessions,
+    used_client_assertions, users,
 };
 use super::{DbConnection, StorageResult};
 use crate::clock::UnixTime;
@@ -136,6 +137,15 @@ pub fn session_alive(conn: &mut DbConnection, id: &str, now: UnixTime) -> Storag
         .first(conn)
         .optional()?;
     Ok(found.is_some())
+}
+
+/// The client a grant belongs to.
+pub fn client_of_grant(conn: &mut DbConnection, id: &str) -> StorageResult<Option<String>> {
+    Ok(grants::table
+        .find(id)
+        .select(grants::client_id)
+        .first(conn)
+        .optional()?)
 }
 
 /// Revokes a grant (its refresh tokens stop working; access tokens are checked against it).
@@ -275,5 +285,9 @@ pub fn delete_dead(conn: &mut DbConnection, now: UnixTime) -> StorageResult<usiz
         revoked_access_tokens::table.filter(revoked_access_tokens::expires_at.le(now)),
     )
     .execute(conn)?;
-    Ok(codes + grants + revoked)
+    let assertions = diesel::delete(
+        used_client_assertions::table.filter(used_client_assertions::expires_at.le(now)),
+    )
+    .execute(conn)?;
+    Ok(codes + grants + revoked + assertions)
 }

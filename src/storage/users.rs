@@ -264,6 +264,8 @@ pub fn set_password(
             Some(keep) => diesel::delete(others.filter(sessions::id.ne(keep))).execute(c)?,
             None => diesel::delete(others).execute(c)?,
         };
+        // Tokens issued before the change stop working, offline ones included.
+        super::grants::revoke_all_for_user(c, &id, now)?;
         Ok::<_, StorageError>(())
     })
 }
@@ -285,7 +287,8 @@ pub fn upgrade_password_hash(
     Ok(())
 }
 
-/// Disables or enables a user; disabling ends all their sessions in the same transaction.
+/// Disables or enables a user; disabling ends all their sessions and revokes their grants in the
+/// same transaction (re-enabling does not bring them back).
 pub fn set_disabled(
     conn: &mut DbConnection,
     id: &str,
@@ -302,12 +305,13 @@ pub fn set_disabled(
         }
         if disabled {
             diesel::delete(sessions::table.filter(sessions::user_id.eq(&id))).execute(c)?;
+            super::grants::revoke_all_for_user(c, &id, now)?;
         }
         Ok::<_, StorageError>(())
     })
 }
 
-/// Deletes a user; sessions and links go with it (foreign keys cascade).
+/// Deletes a user; sessions, links, consents and grants go with it (foreign keys cascade).
 pub fn delete(conn: &mut DbConnection, id: &str) -> StorageResult<()> {
     let changed = diesel::delete(users::table.find(id)).execute(conn)?;
     if changed == 0 {

@@ -2,7 +2,7 @@
 
 use super::forms::{CsrfOnly, PasswordChangeForm, ProfileForm, ReturnToQuery, any_oversized};
 use super::page::{PageContext, see_other};
-use super::views::{AccountView, Errors, ProfileFormValues, SessionLine};
+use super::views::{AccountView, AppLine, Errors, ProfileFormValues, SessionLine};
 use super::{PageError, csrf, notices, session_cookie};
 use crate::accounts::profile::{self, ProfileInput};
 use crate::accounts::sessions::{self, ActiveSession};
@@ -111,11 +111,25 @@ async fn render(
     notice: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
     let records = sessions::list(state, &active.user.id).await?;
+    let apps = crate::accounts::apps::list(state, &active.user.id)
+        .await?
+        .into_iter()
+        .map(|a| AppLine {
+            access: crate::oidc::scope::Scopes::from_stored(&a.scope)
+                .iter()
+                .filter_map(super::consent::scope_description)
+                .collect(),
+            since: format_time(a.granted_at),
+            name: a.client_name,
+            client_id: a.client_id,
+        })
+        .collect();
     let page = PageContext::new(req, state, true);
     let view = AccountView {
         chrome: page.chrome.clone(),
         form: form.unwrap_or_else(|| ProfileFormValues::from(&active.user)),
         sessions: session_lines(records, &active.session.id),
+        apps,
         user: active.user.clone(),
         errors,
         notice,
@@ -296,6 +310,23 @@ pub async fn revoke_other_sessions(
     let active = signed_in!(req, state);
     sessions::revoke_others(&state, &active.user.id, &active.session.id).await?;
     Ok(see_other("/account?notice=sessions-revoked"))
+}
+
+/// `POST /account/apps/{client_id}/revoke`: takes an app's access away.
+pub async fn revoke_app(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    let active = signed_in!(req, state);
+    let client_id = path.into_inner();
+    if client_id.len() > 100 {
+        return Err(PageError::NotFound);
+    }
+    crate::accounts::apps::revoke(&state, &active.user.id, &client_id).await?;
+    Ok(see_other("/account?notice=app-revoked"))
 }
 
 #[cfg(test)]

@@ -70,6 +70,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, development: bool) {
             web::post().to(account::revoke_session),
         )
         .route(
+            "/account/apps/{client_id}/revoke",
+            web::post().to(account::revoke_app),
+        )
+        .route(
             "/static/tessera.css",
             web::get().to(static_assets::stylesheet),
         )

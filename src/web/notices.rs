@@ -12,6 +12,7 @@ pub fn text(key: Option<&str>) -> Option<&'static str> {
         "password-changed" => "Your password was changed and your other sessions were signed out.",
         "session-revoked" => "That session was signed out.",
         "sessions-revoked" => "All your other sessions were signed out.",
+        "app-revoked" => "That app no longer has access to your account.",
         "verification-sent" => "We sent a verification link to your email address.",
         "session-expired" => "Your session ended. Please sign in again.",
         _ => return None,

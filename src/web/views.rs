@@ -132,6 +132,15 @@ pub struct SessionLine {
     pub last_seen: String,
 }
 
+/// A line of the "apps with access" list.
+#[derive(Debug, Clone)]
+pub struct AppLine {
+    pub client_id: String,
+    pub name: String,
+    pub access: Vec<&'static str>,
+    pub since: String,
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 pub struct AccountView {
@@ -139,6 +148,7 @@ pub struct AccountView {
     pub user: User,
     pub form: ProfileFormValues,
     pub sessions: Vec<SessionLine>,
+    pub apps: Vec<AppLine>,
     pub errors: Errors,
     pub notice: Option<&'static str>,
 }

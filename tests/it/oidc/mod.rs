@@ -7,4 +7,5 @@ mod conformance;
 mod consent;
 mod dev_client;
 mod relying_party;
+mod revocation;
 mod signing_keys;

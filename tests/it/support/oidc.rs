@@ -127,7 +127,8 @@ pub fn pkce_pair() -> (String, String) {
     (verifier, challenge)
 }
 
-/// Runs a whole code flow for a signed-in browser and returns the code.
+/// Runs a whole code flow for a signed-in browser and returns the code; `extra` adds or replaces
+/// parameters.
 pub fn code_for(
     browser: &Browser,
     server: &TestServer,
@@ -142,7 +143,10 @@ pub fn code_for(
         ("state", "st"),
         ("nonce", "n-0S6_WzA2Mj"),
     ];
-    params.extend_from_slice(extra);
+    for (name, value) in extra {
+        params.retain(|(k, _)| k != name);
+        params.push((name, value));
+    }
     let page = follow(
         browser,
         &server.base_url,
