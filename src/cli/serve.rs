@@ -52,6 +52,10 @@ pub fn run(loaded: Loaded) -> Result<(), CliError> {
             state.clone(),
             Duration::from_secs(600),
         ));
+        actix_web::rt::spawn(crate::oidc::backchannel::deliver_forever(
+            state.clone(),
+            Duration::from_secs(1),
+        ));
         announce(&state, local, started, demo.as_ref()).await;
         server.await.map_err(|e| CliError::Failed(e.to_string()))
     })?;

@@ -3,12 +3,14 @@
 //! [`error::OAuthError`], turned into their wire form once per endpoint.
 
 pub mod authorize;
+pub mod backchannel;
 pub mod bearer;
 pub mod claims;
 pub mod client_auth;
 pub mod client_registry;
 pub mod cors;
 pub mod discovery;
+pub mod end_session;
 pub mod error;
 pub mod form;
 pub mod introspect;
@@ -63,6 +65,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/revoke", web::route().to(post_only))
         .route("/introspect", web::post().to(introspect::introspect))
         .route("/introspect", web::route().to(post_only))
+        .route("/end-session", web::get().to(end_session::get))
+        .route("/end-session", web::post().to(end_session::post))
+        .route("/end-session/confirm", web::post().to(end_session::confirm))
         .route("/userinfo", web::get().to(userinfo::get))
         .route("/userinfo", web::post().to(userinfo::post))
         .route("/userinfo", options());

@@ -25,6 +25,109 @@ pub struct GrantRecord {
     pub created_at: i64,
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// `pending` when the client wants a back-channel logout token once the session ends.
+    pub logout_state: String,
+}
+
+/// A back-channel logout waiting to be delivered: one client, one ended session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogoutDue {
+    pub client_id: String,
+    pub session_id: String,
+    pub user_id: String,
+    pub attempts: i64,
+}
+
+/// Grants whose back-channel logout is due: pending, its next try reached, and the session
+/// gone or past its end. One entry per client and session.
+pub fn logout_due(
+    conn: &mut DbConnection,
+    now: UnixTime,
+    limit: i64,
+) -> StorageResult<Vec<LogoutDue>> {
+    use diesel::dsl::{exists, not};
+    let rows: Vec<(String, String, String, i64)> = grants::table
+        .filter(grants::logout_state.eq("pending"))
+        .filter(
+            grants::logout_next_at
+                .is_null()
+                .or(grants::logout_next_at.le(now)),
+        )
+        .filter(not(exists(
+            sessions::table
+                .filter(sessions::id.eq(grants::session_id))
+                .filter(sessions::expires_at.gt(now)),
+        )))
+        .order(grants::created_at.asc())
+        .limit(limit)
+        .select((
+            grants::client_id,
+            grants::session_id,
+            grants::user_id,
+            grants::logout_attempts,
+        ))
+        .load(conn)?;
+    let mut due: Vec<LogoutDue> = Vec::new();
+    for (client_id, session_id, user_id, attempts) in rows {
+        if !due
+            .iter()
+            .any(|d| d.client_id == client_id && d.session_id == session_id)
+        {
+            due.push(LogoutDue {
+                client_id,
+                session_id,
+                user_id,
+                attempts,
+            });
+        }
+    }
+    Ok(due)
+}
+
+/// Claims a due delivery for `hold_seconds` (so another server process skips it); false when
+/// another process claimed it first.
+pub fn claim_logout(
+    conn: &mut DbConnection,
+    due: &LogoutDue,
+    now: UnixTime,
+    hold_seconds: i64,
+) -> StorageResult<bool> {
+    let changed = diesel::update(
+        grants::table
+            .filter(grants::client_id.eq(&due.client_id))
+            .filter(grants::session_id.eq(&due.session_id))
+            .filter(grants::logout_state.eq("pending"))
+            .filter(
+                grants::logout_next_at
+                    .is_null()
+                    .or(grants::logout_next_at.le(now)),
+            ),
+    )
+    .set(grants::logout_next_at.eq(now + hold_seconds))
+    .execute(conn)?;
+    Ok(changed > 0)
+}
+
+/// Records the outcome of a delivery: `done`, or another try at `retry_at`, or `failed`.
+pub fn finish_logout(
+    conn: &mut DbConnection,
+    due: &LogoutDue,
+    state: &str,
+    retry_at: Option<UnixTime>,
+) -> StorageResult<()> {
+    diesel::update(
+        grants::table
+            .filter(grants::client_id.eq(&due.client_id))
+            .filter(grants::session_id.eq(&due.session_id))
+            .filter(grants::logout_state.eq("pending")),
+    )
+    .set((
+        grants::logout_state.eq(state),
+        grants::logout_attempts.eq(due.attempts + 1),
+        grants::logout_next_at.eq(retry_at),
+    ))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// A stored authorization code.

@@ -134,6 +134,9 @@ diesel::table! {
         created_at -> BigInt,
         expires_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
+        logout_state -> Text,
+        logout_attempts -> BigInt,
+        logout_next_at -> Nullable<BigInt>,
     }
 }
 

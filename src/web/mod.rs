@@ -6,6 +6,7 @@ pub mod account;
 pub mod consent;
 pub mod csrf;
 pub mod dev_mail;
+pub mod end_session;
 pub mod error_pages;
 pub mod form_post;
 pub mod forms;

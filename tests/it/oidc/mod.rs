@@ -6,6 +6,7 @@ mod clients;
 mod conformance;
 mod consent;
 mod dev_client;
+mod logout;
 mod relying_party;
 mod revocation;
 mod signing_keys;

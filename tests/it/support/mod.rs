@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod cli;
 pub mod db;
+pub mod http_sink;
 pub mod mail;
 pub mod oidc;
 pub mod server;

@@ -70,6 +70,10 @@ impl TestServer {
         let thread = std::thread::spawn(move || {
             let system = actix_web::rt::System::new();
             system.block_on(async move {
+                actix_web::rt::spawn(tessera::oidc::backchannel::deliver_forever(
+                    server_state.clone(),
+                    std::time::Duration::from_millis(200),
+                ));
                 let server = tessera::server::serve(server_state, listener).expect("serve");
                 let _ = tx.send(server.handle());
                 let _ = server.await;

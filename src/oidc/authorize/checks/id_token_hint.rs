@@ -24,9 +24,16 @@ pub async fn check(
         })
 }
 
-/// The subject of an ID token signed by one of our published keys, issued by us and (when given)
-/// to `client_id`; its expiry is not checked.
-pub async fn subject_of(state: &AppState, token: &str, client_id: Option<&str>) -> Option<String> {
+/// What an ID token we issued says about whom and for which clients.
+#[derive(Debug, Clone)]
+pub struct HintClaims {
+    pub sub: String,
+    pub aud: Vec<String>,
+}
+
+/// The claims of an ID token signed by one of our published keys and issued by us; its expiry is
+/// not checked (a hint may be old).
+pub async fn hint_claims(state: &AppState, token: &str) -> Option<HintClaims> {
     let (header, payload) = state
         .keys
         .verify(&state.db, token, state.clock.now())
@@ -39,15 +46,27 @@ pub async fn subject_of(state: &AppState, token: &str, client_id: Option<&str>) 
     if claims["iss"].as_str() != Some(state.config.issuer.as_str()) {
         return None;
     }
-    if let Some(client_id) = client_id {
-        let aud_ok = match &claims["aud"] {
-            serde_json::Value::String(a) => a == client_id,
-            serde_json::Value::Array(list) => list.iter().any(|a| a.as_str() == Some(client_id)),
-            _ => false,
-        };
-        if !aud_ok {
-            return None;
-        }
+    let aud = match &claims["aud"] {
+        serde_json::Value::String(a) => vec![a.clone()],
+        serde_json::Value::Array(list) => list
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_string))
+            .collect(),
+        _ => return None,
+    };
+    Some(HintClaims {
+        sub: claims["sub"].as_str()?.to_string(),
+        aud,
+    })
+}
+
+/// The subject of an ID token we issued, to `client_id` when given.
+pub async fn subject_of(state: &AppState, token: &str, client_id: Option<&str>) -> Option<String> {
+    let claims = hint_claims(state, token).await?;
+    if let Some(client_id) = client_id
+        && !claims.aud.iter().any(|a| a == client_id)
+    {
+        return None;
     }
-    claims["sub"].as_str().map(str::to_string)
+    Some(claims.sub)
 }

@@ -48,6 +48,11 @@ pub async fn exchange(
     let now = state.clock.now();
     let client_id = client.id.clone();
     let refresh_allowed = client.allows_grant(GrantType::RefreshToken);
+    let logout_state = if client.backchannel_logout_uri.is_some() {
+        "pending"
+    } else {
+        "none"
+    };
     let refresh_seconds = client
         .refresh_token_seconds
         .unwrap_or(state.config.oidc.refresh_token_seconds);
@@ -110,6 +115,7 @@ pub async fn exchange(
                         created_at: now,
                         expires_at: now + refresh_seconds,
                         revoked_at: None,
+                        logout_state: logout_state.to_string(),
                     },
                 )?;
                 let refresh = if offline {
