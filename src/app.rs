@@ -32,6 +32,10 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     pub keys: KeySet,
     pub asset_hrefs: AssetHrefs,
+    /// Outgoing HTTP (client JWKS, back-channel logout): short timeouts, no redirects.
+    pub http: reqwest::Client,
+    /// The public keys of `private_key_jwt` clients.
+    pub client_keys: crate::oidc::client_keys::ClientKeyCache,
 }
 
 /// Why the state could not be built.
@@ -97,6 +101,8 @@ impl AppState {
             trusted_proxies: TrustedProxies::new(&config_proxies),
             keys,
             asset_hrefs: AssetHrefs::new(&config_color),
+            http: crate::oidc::backchannel::http_client(),
+            client_keys: Default::default(),
         })
     }
 

@@ -127,20 +127,20 @@ async fn record(
     Ok(())
 }
 
-/// The HTTP client deliveries use: short timeouts, no redirects.
+/// The HTTP client for calls to clients: short timeouts, no redirects.
 pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(3))
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent("Tessera back-channel logout")
+        .user_agent("Tessera")
         .build()
         .unwrap_or_default()
 }
 
 /// Runs deliveries every `every` until the process stops.
 pub async fn deliver_forever(state: AppState, every: Duration) {
-    let http = http_client();
+    let http = state.http.clone();
     let mut interval = tokio::time::interval(every);
     loop {
         interval.tick().await;

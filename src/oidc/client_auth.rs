@@ -1,6 +1,6 @@
 //! Client authentication at the token, revocation and introspection endpoints (RFC 6749 §2.3,
-//! OpenID Connect Core §9): `client_secret_basic`, `client_secret_post`, and `none` for public
-//! clients. A client must use the method it registered; more than one method in a request is
+//! OpenID Connect Core §9): `client_secret_basic`, `client_secret_post`, `private_key_jwt`
+//! (`client_assertion.rs`), and `none` for public clients. A client must use the method it registered; more than one method in a request is
 //! refused. Secrets are compared by their SHA-256 digests in constant time.
 
 use super::error::OAuthError;
@@ -47,6 +47,7 @@ impl AuthFailure {
 struct Presented {
     client_id: String,
     secret: Option<String>,
+    assertion: Option<String>,
     method: AuthMethod,
 }
 
@@ -93,13 +94,33 @@ fn presented(req: &HttpRequest, form: &Form) -> Result<Presented, AuthFailure> {
             OAuthError::invalid_request("use exactly one client authentication method").into(),
         );
     }
-    if assertion.is_some() {
-        return Err(OAuthError::invalid_client(
-            "client assertions (private_key_jwt) are not supported by this server",
-        )
-        .into());
-    }
     let body_id = form.get("client_id");
+    if assertion.is_some() {
+        if form.get("client_assertion_type") != Some(super::client_assertion::JWT_BEARER) {
+            return Err(OAuthError::invalid_client(format!(
+                "client_assertion_type must be {}",
+                super::client_assertion::JWT_BEARER
+            ))
+            .into());
+        }
+        let jwt = form
+            .get("client_assertion")
+            .ok_or_else(|| OAuthError::invalid_client("client_assertion is missing"))?;
+        let claimed = super::client_assertion::claimed_client(jwt)
+            .ok_or_else(|| OAuthError::invalid_client("the client assertion is not a JWT"))?;
+        if body_id.is_some_and(|b| b != claimed) {
+            return Err(OAuthError::invalid_client(
+                "client_id does not match the client assertion",
+            )
+            .into());
+        }
+        return Ok(Presented {
+            client_id: claimed,
+            secret: None,
+            assertion: Some(jwt.to_string()),
+            method: AuthMethod::PrivateKeyJwt,
+        });
+    }
     if let Some((id, secret)) = basic {
         if body_id.is_some_and(|b| b != id) {
             return Err(AuthFailure {
@@ -110,6 +131,7 @@ fn presented(req: &HttpRequest, form: &Form) -> Result<Presented, AuthFailure> {
         return Ok(Presented {
             client_id: id,
             secret: Some(secret),
+            assertion: None,
             method: AuthMethod::ClientSecretBasic,
         });
     }
@@ -119,6 +141,7 @@ fn presented(req: &HttpRequest, form: &Form) -> Result<Presented, AuthFailure> {
     Ok(Presented {
         client_id: id.to_string(),
         secret: body_secret.map(str::to_string),
+        assertion: None,
         method: if body_secret.is_some() {
             AuthMethod::ClientSecretPost
         } else {
@@ -164,6 +187,11 @@ pub async fn authenticate(
         && !secret_matches(&client, secret)
     {
         return Err(fail("unknown client or wrong credentials"));
+    }
+    if let Some(assertion) = &presented.assertion {
+        super::client_assertion::verify(state, &client, assertion)
+            .await
+            .map_err(|error| AuthFailure { error, basic })?;
     }
     Ok(client)
 }

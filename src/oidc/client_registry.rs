@@ -46,17 +46,9 @@ fn longest_token_seconds(state: &AppState) -> i64 {
     state.config.signing_keys.keep_after_rotation_seconds
 }
 
-/// Checks a registration, refusing what the token endpoint cannot honour yet.
+/// Checks a registration.
 fn checked(state: &AppState, registration: Registration) -> Result<Registration, ClientError> {
-    let r = registration.check(longest_token_seconds(state))?;
-    if r.auth_method == AuthMethod::PrivateKeyJwt {
-        return Err(FieldError::new(
-            "auth-method",
-            "private_key_jwt is not available yet; use client_secret_basic or client_secret_post",
-        )
-        .into());
-    }
-    Ok(r)
+    Ok(registration.check(longest_token_seconds(state))?)
 }
 
 /// Registers a client; confidential clients using a secret get one.

@@ -6,7 +6,7 @@ use super::claims;
 use super::cors;
 use crate::app::AppState;
 use crate::crypto::signing_keys::SigningAlgorithm;
-use crate::domain::client::{GrantType, KNOWN_SCOPES};
+use crate::domain::client::{AuthMethod, GrantType, KNOWN_SCOPES};
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -22,13 +22,15 @@ pub fn document(state: &AppState) -> serde_json::Value {
         "userinfo_endpoint": url("/userinfo"),
         "jwks_uri": url("/.well-known/jwks.json"),
         "revocation_endpoint": url("/revoke"),
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": AuthMethod::ALL.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        "revocation_endpoint_auth_signing_alg_values_supported": algs,
         "end_session_endpoint": url("/end-session"),
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
         "frontchannel_logout_supported": false,
         "introspection_endpoint": url("/introspect"),
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "introspection_endpoint_auth_signing_alg_values_supported": algs,
         "scopes_supported": KNOWN_SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
@@ -37,7 +39,8 @@ pub fn document(state: &AppState) -> serde_json::Value {
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algs,
         "userinfo_signing_alg_values_supported": ["none"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": AuthMethod::ALL.iter().map(|m| m.name()).collect::<Vec<_>>(),
+        "token_endpoint_auth_signing_alg_values_supported": algs,
         "claims_supported": claims::SUPPORTED,
         "claim_types_supported": ["normal"],
         "claims_parameter_supported": false,

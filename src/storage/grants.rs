@@ -353,6 +353,25 @@ pub fn access_token_revoked(conn: &mut DbConnection, jti: &str) -> StorageResult
     Ok(found.is_some())
 }
 
+/// Records a used client-assertion id; false when it was already recorded (a replay).
+pub fn remember_assertion(
+    conn: &mut DbConnection,
+    key: &str,
+    expires_at: UnixTime,
+) -> StorageResult<bool> {
+    let inserted = diesel::insert_into(used_client_assertions::table)
+        .values((
+            used_client_assertions::key.eq(key),
+            used_client_assertions::expires_at.eq(expires_at),
+        ))
+        .execute(conn);
+    match inserted.map_err(super::StorageError::from) {
+        Ok(_) => Ok(true),
+        Err(super::StorageError::Conflict { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// The grants of a user that are alive, newest first.
 pub fn alive_for_user(
     conn: &mut DbConnection,

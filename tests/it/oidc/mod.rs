@@ -7,6 +7,7 @@ mod conformance;
 mod consent;
 mod dev_client;
 mod logout;
+mod private_key_jwt;
 mod relying_party;
 mod revocation;
 mod signing_keys;

@@ -21,6 +21,11 @@ pub struct HttpSink {
 impl HttpSink {
     /// Starts a sink answering the given statuses in order, then 200.
     pub fn start(statuses: &[u16]) -> Self {
+        Self::serving(statuses, Arc::new(Mutex::new(String::new())))
+    }
+
+    /// Like [`start`](Self::start), answering with `body` (JSON), which the test may change.
+    pub fn serving(statuses: &[u16], body: Arc<Mutex<String>>) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!(
             "http://127.0.0.1:{}",
@@ -28,6 +33,7 @@ impl HttpSink {
         );
         let received = Arc::new(Mutex::new(Vec::new()));
         let log = received.clone();
+        let body_source = body;
         let mut script: Vec<u16> = statuses.to_vec();
         script.reverse();
         std::thread::spawn(move || {
@@ -48,10 +54,12 @@ impl HttpSink {
                 let mut body = vec![0u8; length.min(1 << 20)];
                 let _ = reader.read_exact(&mut body);
                 let status = script.pop().unwrap_or(200);
+                let answer = body_source.lock().expect("body").clone();
                 let mut stream = reader.into_inner();
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                    answer.len()
                 );
                 log.lock().expect("log").push(Received {
                     line: line.trim().to_string(),
