@@ -6,7 +6,7 @@ use super::error::OAuthError;
 use super::scope::Scopes;
 use crate::app::AppState;
 use crate::domain::User;
-use crate::storage::{clients, grants, users};
+use crate::storage::grants;
 use serde::Deserialize;
 
 /// The claims of a valid access token.
@@ -76,23 +76,18 @@ pub async fn live(state: &AppState, token: &str) -> Result<Option<LiveToken>, OA
     let check = claims.clone();
     let found = state
         .db
-        .run(move |conn| {
-            if grants::access_token_revoked(conn, &check.jti)? {
-                return Ok(None);
-            }
-            match &check.gid {
-                Some(gid) => {
-                    let Some(grant) = grants::find_alive_grant(conn, gid, now)? else {
-                        return Ok(None);
-                    };
-                    if grant.user_id != check.sub || grant.client_id != check.client_id {
-                        return Ok(None);
-                    }
-                    Ok(users::find_by_id(conn, &grant.user_id)?
-                        .filter(|u| !u.disabled)
-                        .map(Some))
-                }
-                None => Ok(clients::find(conn, &check.client_id)?.map(|_| None)),
+        .run(move |conn| match &check.gid {
+            Some(gid) => Ok(grants::user_of_live_token(
+                conn,
+                gid,
+                &check.sub,
+                &check.client_id,
+                &check.jti,
+                now,
+            )?
+            .map(Some)),
+            None => {
+                Ok(grants::client_token_live(conn, &check.client_id, &check.jti)?.then_some(None))
             }
         })
         .await?;

@@ -65,8 +65,14 @@ impl diesel::r2d2::ManageConnection for Manager {
         DbConnection::open(&self.target, self.busy_timeout_ms)
     }
 
+    /// Checked at every checkout. A PostgreSQL connection can die while idle (server restart,
+    /// network), so it is pinged; a SQLite connection is a file handle that cannot, and a ping
+    /// would only cost a statement per request.
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StorageError> {
-        conn.ping().map_err(StorageError::from)
+        match conn {
+            DbConnection::Sqlite(_) => Ok(()),
+            DbConnection::Pg(_) => conn.ping().map_err(StorageError::from),
+        }
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {

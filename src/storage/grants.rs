@@ -231,6 +231,57 @@ pub fn find_alive_grant(
     }
 }
 
+/// The user behind a live access token, in one query: its grant alive (not revoked, before its
+/// end, and its session alive unless it is an offline grant), bound to this user and client, the
+/// user not disabled, and the token's `jti` not revoked.
+pub fn user_of_live_token(
+    conn: &mut DbConnection,
+    grant_id: &str,
+    user_id: &str,
+    client_id: &str,
+    jti: &str,
+    now: UnixTime,
+) -> StorageResult<Option<crate::domain::User>> {
+    use diesel::dsl::{exists, not};
+    let session_alive = exists(
+        sessions::table
+            .filter(sessions::id.eq(grants::session_id))
+            .filter(sessions::expires_at.gt(now)),
+    );
+    let revoked = exists(revoked_access_tokens::table.filter(revoked_access_tokens::jti.eq(jti)));
+    Ok(grants::table
+        .inner_join(users::table)
+        .filter(grants::id.eq(grant_id))
+        .filter(grants::user_id.eq(user_id))
+        .filter(grants::client_id.eq(client_id))
+        .filter(grants::revoked_at.is_null())
+        .filter(grants::expires_at.gt(now))
+        .filter(users::disabled.eq(false))
+        .filter(grants::offline.or(session_alive))
+        .filter(not(revoked))
+        .select(super::users::UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(super::users::UserRow::into_user))
+}
+
+/// True when a client token is live: its client still registered and its `jti` not revoked.
+pub fn client_token_live(
+    conn: &mut DbConnection,
+    client_id: &str,
+    jti: &str,
+) -> StorageResult<bool> {
+    use diesel::dsl::{exists, not};
+    let revoked = exists(revoked_access_tokens::table.filter(revoked_access_tokens::jti.eq(jti)));
+    let found: Option<String> = super::schema::clients::table
+        .filter(super::schema::clients::id.eq(client_id))
+        .filter(not(revoked))
+        .select(super::schema::clients::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
 /// True while the session exists and is before its absolute end.
 pub fn session_alive(conn: &mut DbConnection, id: &str, now: UnixTime) -> StorageResult<bool> {
     let found: Option<String> = sessions::table

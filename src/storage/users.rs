@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: String,
     email: String,
     email_verified: bool,
@@ -28,7 +28,7 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_user(self) -> User {
+    pub(crate) fn into_user(self) -> User {
         User {
             id: self.id,
             email: EmailAddress::from_trusted(self.email),

@@ -4,6 +4,7 @@ mod bad_requests;
 mod client_credentials;
 mod clients;
 mod conformance;
+mod conformance_claims;
 mod consent;
 mod dev_client;
 mod logout;
