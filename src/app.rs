@@ -36,6 +36,10 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// The public keys of `private_key_jwt` clients.
     pub client_keys: crate::oidc::client_keys::ClientKeyCache,
+    /// Registered clients, cached briefly.
+    pub clients: crate::oidc::client_cache::ClientCache,
+    /// Access tokens whose signature was already checked.
+    pub verified_tokens: crate::oidc::bearer::VerifiedTokens,
 }
 
 /// Why the state could not be built.
@@ -87,6 +91,7 @@ impl AppState {
         let cookies = CookieNames::for_config(&config);
         let config_proxies = config.trusted_proxies.clone();
         let config_color = config.brand.primary_color.clone();
+        let client_cache_seconds = config.oidc.client_cache_seconds;
         Ok(Self {
             throttle: ThrottlePolicy::new(config.sign_in_throttle.clone()),
             config: Arc::new(config),
@@ -103,6 +108,8 @@ impl AppState {
             asset_hrefs: AssetHrefs::new(&config_color),
             http: crate::oidc::backchannel::http_client(),
             client_keys: Default::default(),
+            clients: crate::oidc::client_cache::ClientCache::new(client_cache_seconds),
+            verified_tokens: Default::default(),
         })
     }
 

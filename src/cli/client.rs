@@ -146,11 +146,11 @@ pub fn run(config: Config, args: ClientArgs) -> Result<(), CliError> {
             if args.json {
                 print_json(&json!(all.iter().map(client_json).collect::<Vec<_>>()));
             } else {
-                println!("{:<22}  {:<19}  {:<7}  NAME", "CLIENT ID", "AUTH", "TYPE");
+                println!("{:<32}  {:<19}  {:<7}  NAME", "CLIENT ID", "AUTH", "TYPE");
                 for c in &all {
                     let kind = if c.first_party { "1st" } else { "3rd" };
                     println!(
-                        "{:<22}  {:<19}  {:<7}  {}",
+                        "{:<32}  {:<19}  {:<7}  {}",
                         c.id,
                         c.auth_method.name(),
                         kind,

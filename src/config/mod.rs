@@ -160,6 +160,9 @@ pub struct OidcConfig {
     pub access_token_alg: String,
     /// Create a demo client on first start in development mode.
     pub dev_client: bool,
+    /// How long each server process keeps a registered client in memory (0: never). A change
+    /// made by another process (the CLI) takes up to this long to be seen.
+    pub client_cache_seconds: i64,
 }
 
 impl Default for OidcConfig {
@@ -172,6 +175,7 @@ impl Default for OidcConfig {
             interaction_seconds: 30 * 60,
             access_token_alg: "ES256".into(),
             dev_client: true,
+            client_cache_seconds: 5,
         }
     }
 }
@@ -477,10 +481,11 @@ impl Config {
             || o.id_token_seconds < 30
             || o.refresh_token_seconds < 60
             || o.interaction_seconds < 60
+            || !(0..=300).contains(&o.client_cache_seconds)
         {
             return Err(ConfigError::Invalid(
-                "oidc: lifetimes out of range (authorization_code_seconds 10 to 600, \
-                 token lifetimes at least 30)"
+                "oidc: values out of range (authorization_code_seconds 10 to 600, \
+                 token lifetimes at least 30, client_cache_seconds 0 to 300)"
                     .into(),
             ));
         }

@@ -9,6 +9,37 @@ use crate::domain::User;
 use crate::storage::grants;
 use serde::Deserialize;
 
+/// Access tokens whose signature and claims were already checked, by the digest of the token,
+/// kept until they expire (at most 10,000; beyond that expired ones are dropped, then all). A hit
+/// skips the signature check only: the key that signed it must still be published, and the
+/// database checks (revocation, grant, user) run on every request.
+#[derive(Debug, Clone, Default)]
+pub struct VerifiedTokens {
+    entries: std::sync::Arc<
+        std::sync::RwLock<std::collections::HashMap<String, (String, AccessClaims)>>,
+    >,
+}
+
+const MAX_VERIFIED: usize = 10_000;
+
+impl VerifiedTokens {
+    fn get(&self, digest: &str) -> Option<(String, AccessClaims)> {
+        self.entries.read().ok()?.get(digest).cloned()
+    }
+
+    fn put(&self, digest: String, kid: String, claims: AccessClaims, now: i64) {
+        if let Ok(mut map) = self.entries.write() {
+            if map.len() >= MAX_VERIFIED {
+                map.retain(|_, (_, c)| c.exp > now);
+                if map.len() >= MAX_VERIFIED {
+                    map.clear();
+                }
+            }
+            map.insert(digest, (kid, claims));
+        }
+    }
+}
+
 /// The claims of a valid access token.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AccessClaims {
@@ -43,6 +74,23 @@ pub struct LiveToken {
 pub async fn verify_signature(state: &AppState, token: &str) -> Result<AccessClaims, OAuthError> {
     let invalid = || OAuthError::invalid_token("the access token is invalid");
     let now = state.clock.now();
+    if token.len() > 16 * 1024 {
+        return Err(invalid());
+    }
+    let digest = crate::crypto::SecretDigest::of(token).as_str().to_string();
+    if let Some((kid, claims)) = state.verified_tokens.get(&digest) {
+        let published = state.keys.published(&state.db, now).await?;
+        let still_published = published
+            .iter()
+            .any(|k| k.kid == kid && k.published_until.is_none_or(|until| until > now));
+        if !still_published {
+            return Err(invalid());
+        }
+        if claims.exp <= now {
+            return Err(OAuthError::invalid_token("the access token has expired"));
+        }
+        return Ok(claims);
+    }
     let (header, payload) =
         state
             .keys
@@ -62,6 +110,8 @@ pub async fn verify_signature(state: &AppState, token: &str) -> Result<AccessCla
     if claims.exp <= now {
         return Err(OAuthError::invalid_token("the access token has expired"));
     }
+    let kid = header.key_id().unwrap_or_default().to_string();
+    state.verified_tokens.put(digest, kid, claims.clone(), now);
     Ok(claims)
 }
 

@@ -8,7 +8,6 @@ use super::form::Form;
 use crate::app::AppState;
 use crate::domain::client::{AuthMethod, Client};
 use crate::oidc::client_registry::secret_matches;
-use crate::storage::clients;
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use base64::Engine;
@@ -165,15 +164,15 @@ pub async fn authenticate(
     if presented.client_id.is_empty() || presented.client_id.len() > 100 {
         return Err(fail("unknown client or wrong credentials"));
     }
-    let id = presented.client_id.clone();
     let client = state
-        .db
-        .run(move |conn| clients::find(conn, &id))
+        .clients
+        .get(state, &presented.client_id)
         .await
         .map_err(|e| AuthFailure {
             error: e.into(),
             basic,
-        })?;
+        })?
+        .map(|c| (*c).clone());
     let Some(client) = client else {
         return Err(fail("unknown client or wrong credentials"));
     };

@@ -8,8 +8,6 @@ use crate::crypto::{SecretDigest, random_token};
 use crate::domain::FieldError;
 use crate::domain::client::{AuthMethod, Client, Registration};
 use crate::storage::{StorageError, clients};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Why a client operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,8 +36,10 @@ pub struct WithSecret {
     pub secret: Option<String>,
 }
 
+/// 128 random bits in hex: public, unguessable, and safe to pass on a command line (a base64url
+/// id may start with `-` and be read as an option).
 fn new_client_id() -> String {
-    URL_SAFE_NO_PAD.encode(random_bytes::<16>())
+    crate::crypto::secret_digest::hex(&random_bytes::<16>())
 }
 
 fn longest_token_seconds(state: &AppState) -> i64 {
@@ -138,6 +138,7 @@ pub fn update(
     state
         .db
         .run_blocking(|conn| clients::update(conn, &client))?;
+    state.clients.forget(&client.id);
     Ok(WithSecret { client, secret })
 }
 
@@ -160,6 +161,7 @@ pub fn rotate_secret(state: &AppState, id: &str) -> Result<WithSecret, ClientErr
     state
         .db
         .run_blocking(|conn| clients::update(conn, &client))?;
+    state.clients.forget(&client.id);
     Ok(WithSecret {
         client,
         secret: Some(secret),
@@ -185,6 +187,7 @@ pub fn list(state: &AppState) -> Result<Vec<Client>, ClientError> {
 /// Deletes a client with everything issued to it.
 pub fn delete(state: &AppState, id: &str) -> Result<(), ClientError> {
     if state.db.run_blocking(|conn| clients::delete(conn, id))? {
+        state.clients.forget(id);
         Ok(())
     } else {
         Err(ClientError::NotFound)

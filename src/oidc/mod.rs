@@ -8,6 +8,7 @@ pub mod bearer;
 pub mod claims;
 pub mod client_assertion;
 pub mod client_auth;
+pub mod client_cache;
 pub mod client_keys;
 pub mod client_registry;
 pub mod cors;

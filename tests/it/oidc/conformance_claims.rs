@@ -332,3 +332,34 @@ fn cors_is_open_where_spas_call_and_closed_on_authorize() {
     assert!(page.header("access-control-allow-origin").is_none());
     assert!(client_params(&follow(&browser, &server.base_url, page)).contains_key("code"));
 }
+
+#[test]
+fn oidcc_claims_essential() {
+    // The claims parameter is not supported (discovery says so) and is ignored, as OpenID Connect
+    // Core §5.5 allows; the request succeeds with the claims of the scopes.
+    let (server, browser, client) = setup();
+    let claims = r#"{"userinfo":{"name":{"essential":true}}}"#;
+    let body = tokens(&server, &browser, &client, &[("claims", claims)]);
+    assert!(body["id_token"].is_string());
+}
+
+#[test]
+fn oidcc_idtoken_unsigned_is_not_offered() {
+    let server = TestServer::start(Backend::Sqlite);
+    let doc: serde_json::Value = http()
+        .get(format!(
+            "{}/.well-known/openid-configuration",
+            server.base_url
+        ))
+        .send()
+        .expect("discovery")
+        .json()
+        .expect("json");
+    let algs = doc["id_token_signing_alg_values_supported"]
+        .as_array()
+        .expect("algs");
+    assert!(
+        !algs.contains(&"none".into()),
+        "unsigned ID tokens are never issued"
+    );
+}

@@ -230,3 +230,84 @@ both_backends! {
         browser.post("/account/apps/unknown/revoke", &[("csrf_token", &token)]).assert_status(404);
     }
 }
+
+#[test]
+fn a_retired_key_stops_its_tokens_even_after_they_were_checked_once() {
+    let (server, browser, client) = setup(crate::support::Backend::Sqlite);
+    let live = tokens(&server, &browser, &client, "openid");
+    assert_eq!(
+        userinfo_status(&server, &live.access),
+        200,
+        "checked once, now remembered"
+    );
+    let now = tessera::clock::Clock::now(&server.clock);
+    let kid = crate::support::oidc::jwt_header(&live.access)["kid"]
+        .as_str()
+        .expect("kid")
+        .to_string();
+    server
+        .state
+        .keys
+        .rotate(
+            &server.state.db,
+            &[tessera::crypto::signing_keys::SigningAlgorithm::Es256],
+            now,
+        )
+        .expect("rotate");
+    assert_eq!(
+        userinfo_status(&server, &live.access),
+        200,
+        "a rotated key still verifies"
+    );
+    server
+        .state
+        .keys
+        .retire(&server.state.db, &kid, now)
+        .expect("retire");
+    assert_eq!(
+        userinfo_status(&server, &live.access),
+        401,
+        "a retired key does not"
+    );
+}
+
+#[test]
+fn a_client_changed_in_this_process_is_seen_at_once() {
+    let (server, _browser, _client) = setup(crate::support::Backend::Sqlite);
+    let mut r = crate::support::oidc::registration("Worker");
+    r.grant_types = vec![tessera::domain::client::GrantType::ClientCredentials];
+    r.redirect_uris.clear();
+    let worker = server.register(r);
+    assert_eq!(
+        server
+            .token(&worker, &[("grant_type", "client_credentials")])
+            .0,
+        200
+    );
+    let rotated =
+        tessera::oidc::client_registry::rotate_secret(&server.state, &worker.id).expect("rotate");
+    assert_eq!(
+        server
+            .token(&worker, &[("grant_type", "client_credentials")])
+            .0,
+        401,
+        "the old secret stops at once"
+    );
+    let fresh = TestClient {
+        id: worker.id.clone(),
+        secret: rotated.secret,
+    };
+    assert_eq!(
+        server
+            .token(&fresh, &[("grant_type", "client_credentials")])
+            .0,
+        200
+    );
+    tessera::oidc::client_registry::delete(&server.state, &worker.id).expect("delete");
+    assert_eq!(
+        server
+            .token(&fresh, &[("grant_type", "client_credentials")])
+            .0,
+        401
+    );
+}

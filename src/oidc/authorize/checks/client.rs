@@ -4,7 +4,6 @@
 use super::super::params::Params;
 use crate::app::AppState;
 use crate::domain::client::Client;
-use crate::storage::clients;
 
 /// Why the request cannot even be answered to the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +24,8 @@ pub async fn check(state: &AppState, params: &Params) -> Result<Client, Unredire
     let Some(id) = params.get("client_id").filter(|id| id.len() <= 100) else {
         return Err(Unredirectable::UnknownClient);
     };
-    let id = id.to_string();
-    match state.db.run(move |conn| clients::find(conn, &id)).await {
-        Ok(Some(client)) => Ok(client),
+    match state.clients.get(state, id).await {
+        Ok(Some(client)) => Ok((*client).clone()),
         Ok(None) => Err(Unredirectable::UnknownClient),
         Err(crate::storage::StorageError::Unavailable(_)) => Err(Unredirectable::Unavailable),
         Err(error) => {
