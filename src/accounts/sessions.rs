@@ -27,8 +27,11 @@ fn lifetimes(state: &AppState) -> SessionLifetimes {
     SessionLifetimes::from(&state.config.session)
 }
 
-/// Starts a session for the user. When the browser already had a session (`replacing`), that one
-/// is deleted, so a session id is never carried across a sign-in (no session fixation).
+/// Starts a session for the user. When the browser already had a session (`replacing`), its
+/// cookie value is never carried across a sign-in (no session fixation): a session of another
+/// user is deleted; the same user signing in again (a re-authentication an app asked for) keeps
+/// the session's id, so apps signed in through it stay signed in, with a new cookie value and a
+/// new sign-in time.
 pub async fn start(
     state: &AppState,
     user_id: &str,
@@ -59,17 +62,34 @@ pub async fn start_with(
         ip: Some(client.ip.to_string()),
         user_agent: client.short_user_agent(),
     };
-    let stored = record.clone();
+    let fresh = record.clone();
     let old = replacing.map(SecretDigest::of);
-    state
+    let record = state
         .db
         .run(move |conn| {
             crate::storage::write_transaction(conn, |c| {
                 also(c)?;
-                if let Some(old) = old {
-                    sessions::delete_by_token(c, &old)?;
+                let previous = match &old {
+                    Some(old) => sessions::find_by_token(c, old)?,
+                    None => None,
+                };
+                match previous {
+                    Some(previous) if previous.user_id == fresh.user_id => {
+                        let kept = SessionRecord {
+                            id: previous.id,
+                            ..fresh
+                        };
+                        sessions::reauthenticate(c, &kept)?;
+                        Ok(kept)
+                    }
+                    _ => {
+                        if let Some(old) = &old {
+                            sessions::delete_by_token(c, old)?;
+                        }
+                        sessions::insert(c, &fresh)?;
+                        Ok(fresh)
+                    }
                 }
-                sessions::insert(c, &stored)
             })
         })
         .await?;

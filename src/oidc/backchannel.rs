@@ -50,10 +50,11 @@ pub async fn logout_token(
 
 /// Delivers every due logout once; returns how many were delivered.
 pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<usize, OAuthError> {
-    let now = state.clock.now();
+    let at = super::alive_at(state);
+    let now = at.now;
     let due = state
         .db
-        .run(move |conn| grants::logout_due(conn, now, 50))
+        .run(move |conn| grants::logout_due(conn, at, 50))
         .await?;
     let mut delivered = 0;
     for item in due {

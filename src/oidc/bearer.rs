@@ -122,7 +122,7 @@ pub async fn live(state: &AppState, token: &str) -> Result<Option<LiveToken>, OA
         Err(e) if e.code == super::error::ErrorCode::InvalidToken => return Ok(None),
         Err(e) => return Err(e),
     };
-    let now = state.clock.now();
+    let at = super::alive_at(state);
     let check = claims.clone();
     let found = state
         .db
@@ -133,7 +133,7 @@ pub async fn live(state: &AppState, token: &str) -> Result<Option<LiveToken>, OA
                 &check.sub,
                 &check.client_id,
                 &check.jti,
-                now,
+                at,
             )?
             .map(Some)),
             None => {

@@ -1,7 +1,7 @@
 //! `private_key_jwt` (RFC 7523 §2.2 and §3, OpenID Connect Core §9): the client signs a short JWT
 //! with its private key. Checked here: the algorithm (RS256, ES256 or EdDSA; never `none` or an
 //! HMAC), the signature against the client's registered JWKS, `iss` = `sub` = the client,
-//! `aud` naming this server, `exp` in the near future, and `jti` used only once (kept in the
+//! `aud` naming this server's issuer and nothing else, `exp` in the near future, and `jti` used only once (kept in the
 //! database until the assertion expires, so replay is refused across server processes).
 
 use super::error::OAuthError;
@@ -98,18 +98,17 @@ fn check_claims(state: &AppState, client: &Client, claims: &Value) -> Result<(),
             "iss and sub of the client assertion must be the client_id",
         ));
     }
-    let token_endpoint = state.url("/token");
-    let audience_ok = |a: &Value| {
-        a.as_str()
-            .is_some_and(|a| a == state.config.issuer || a == token_endpoint)
-    };
+    // Only this server's issuer identifier, alone: an assertion made for another server (or for
+    // several) cannot be replayed here (the 2025 private_key_jwt audience disclosure).
+    let issuer = state.config.issuer.as_str();
     let aud_ok = match &claims["aud"] {
-        Value::Array(list) => list.iter().any(audience_ok),
-        other => audience_ok(other),
+        Value::String(a) => a == issuer,
+        Value::Array(list) => list.len() == 1 && list[0].as_str() == Some(issuer),
+        _ => false,
     };
     if !aud_ok {
         return Err(refused(
-            "aud of the client assertion must be the issuer or the token endpoint",
+            "aud of the client assertion must be the issuer identifier, alone",
         ));
     }
     let Some(exp) = claims["exp"].as_i64() else {

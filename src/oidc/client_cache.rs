@@ -14,11 +14,14 @@ use std::sync::{Arc, RwLock};
 /// Most clients kept; beyond it the cache starts over (a registry this large is unusual).
 const MAX_ENTRIES: usize = 10_000;
 
+/// Cached clients by id, with when each was read.
+type Entries = HashMap<String, (UnixTime, Arc<Client>)>;
+
 /// The per-process cache; cheap to clone.
 #[derive(Clone)]
 pub struct ClientCache {
     ttl: i64,
-    entries: Arc<RwLock<HashMap<String, (UnixTime, Arc<Client>)>>>,
+    entries: Arc<RwLock<Entries>>,
 }
 
 impl std::fmt::Debug for ClientCache {

@@ -54,14 +54,15 @@ pub async fn get(
     handle(&req, &state, params_of(query.into_inner())?).await
 }
 
-/// `POST /end-session` (form-encoded, same parameters).
-pub async fn post(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: Bytes,
-) -> Result<HttpResponse, PageError> {
-    let pairs = url::form_urlencoded::parse(&body).into_owned().collect();
-    handle(&req, &state, params_of(pairs)?).await
+/// `POST /end-session` (form-encoded, same parameters): redirected to the same request as a GET,
+/// because a form posted from the client's site does not carry the `SameSite=Lax` session cookie.
+pub async fn post(body: Bytes) -> Result<HttpResponse, PageError> {
+    if body.len() > 16 * 1024 {
+        return Err(PageError::PayloadTooLarge);
+    }
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    params_of(pairs.clone())?;
+    Ok(super::authorize::same_request_as_get("/end-session", pairs))
 }
 
 async fn handle(
@@ -117,7 +118,11 @@ async fn handle(
     let Some(active) = session_cookie::current_session(req, state).await? else {
         return Ok(leave(state, &request));
     };
-    if hint.as_ref().is_some_and(|h| h.sub == active.user.id) {
+    // Without confirmation only for a hint from this very session (its `sid`): any older ID token
+    // of the user, held by any app, would otherwise sign them out with a mere link.
+    if hint.as_ref().is_some_and(|h| {
+        h.sub == active.user.id && h.sid.as_deref() == Some(active.session.id.as_str())
+    }) {
         let token = session_cookie::session_token(req, state);
         return sign_out_and_leave(state, &request, token).await;
     }

@@ -30,9 +30,12 @@ impl Form {
         let mut map = BTreeMap::new();
         for (name, value) in url::form_urlencoded::parse(body) {
             if map.contains_key(name.as_ref()) {
-                return Err(OAuthError::invalid_request(format!(
-                    "{name} was sent more than once"
-                )));
+                let printable = name.len() <= 40 && name.bytes().all(|b| b.is_ascii_graphic());
+                return Err(OAuthError::invalid_request(if printable {
+                    format!("{name} was sent more than once")
+                } else {
+                    "a parameter was sent more than once".to_string()
+                }));
             }
             if !value.is_empty() {
                 map.insert(name.into_owned(), value.into_owned());

@@ -1,5 +1,5 @@
-//! Token introspection (`POST /introspect`, RFC 7662) for confidential clients (resource
-//! servers). An access or refresh token is `active` only while it would be accepted: signed by
+//! Token introspection (`POST /introspect`, RFC 7662) for confidential clients: a client sees its
+//! own tokens, a first-party client (a resource server) any token. An access or refresh token is `active` only while it would be accepted: signed by
 //! us or stored, not expired, not revoked, its grant alive and its user not disabled. Anything else
 //! is `{"active": false}` with nothing more.
 
@@ -45,6 +45,11 @@ pub async fn introspect(req: HttpRequest, state: web::Data<AppState>, body: Byte
             other => other,
         },
     };
+    // A client learns about its own tokens; a first-party client (a resource server of the
+    // operator) about any token (RFC 7662 §4: the caller must be allowed to see the token).
+    let answer = answer.map(|info| {
+        info.filter(|i| client.first_party || i["client_id"].as_str() == Some(client.id.as_str()))
+    });
     match answer {
         Ok(info) => HttpResponse::Ok()
             .content_type("application/json")
@@ -87,7 +92,8 @@ async fn refresh_info(state: &AppState, token: &str) -> Result<Option<Value>, OA
         return Ok(None);
     }
     let digest = SecretDigest::of(token).as_str().to_string();
-    let now = state.clock.now();
+    let at = super::alive_at(state);
+    let now = at.now;
     let issuer = state.config.issuer.clone();
     Ok(state
         .db
@@ -98,7 +104,7 @@ async fn refresh_info(state: &AppState, token: &str) -> Result<Option<Value>, OA
             if refresh.rotated_at.is_some() || refresh.expires_at <= now {
                 return Ok(None);
             }
-            let Some(grant) = grants::find_alive_grant(conn, &refresh.grant_id, now)? else {
+            let Some(grant) = grants::find_alive_grant(conn, &refresh.grant_id, at)? else {
                 return Ok(None);
             };
             Ok(Some(json!({

@@ -26,6 +26,16 @@ pub mod userinfo;
 
 use actix_web::web;
 
+/// The moment grants and sessions are judged alive at, with this server's session idle timeout.
+pub fn alive_at(state: &crate::app::AppState) -> crate::storage::grants::AliveAt {
+    let now = state.clock.now();
+    crate::storage::grants::AliveAt {
+        now,
+        idle_cutoff: crate::domain::session::SessionLifetimes::from(&state.config.session)
+            .idle_cutoff(now),
+    }
+}
+
 /// Any other method on a POST-only endpoint: 405 with `Allow`.
 async fn post_only() -> actix_web::HttpResponse {
     let mut response = error::OAuthError::invalid_request("use POST").json_response();

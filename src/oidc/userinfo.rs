@@ -81,7 +81,15 @@ pub fn challenge(error: &OAuthError) -> HttpResponse {
         format!(
             "Bearer realm=\"tessera\", error=\"{}\", error_description=\"{}\"",
             error.code.as_str(),
-            error.description.replace(['"', '\\'], "'")
+            error
+                .description
+                .chars()
+                .map(|c| if c == '"' || c == '\\' || !(' '..='~').contains(&c) {
+                    '\''
+                } else {
+                    c
+                })
+                .collect::<String>()
         )
     };
     let status = if bare {

@@ -39,13 +39,14 @@ pub struct LogoutDue {
 }
 
 /// Grants whose back-channel logout is due: pending, its next try reached, and the session
-/// gone or past its end. One entry per client and session.
+/// gone, past its end or idle too long. One entry per client and session.
 pub fn logout_due(
     conn: &mut DbConnection,
-    now: UnixTime,
+    at: AliveAt,
     limit: i64,
 ) -> StorageResult<Vec<LogoutDue>> {
     use diesel::dsl::{exists, not};
+    let now = at.now;
     let rows: Vec<(String, String, String, i64)> = grants::table
         .filter(grants::logout_state.eq("pending"))
         .filter(
@@ -56,7 +57,8 @@ pub fn logout_due(
         .filter(not(exists(
             sessions::table
                 .filter(sessions::id.eq(grants::session_id))
-                .filter(sessions::expires_at.gt(now)),
+                .filter(sessions::expires_at.gt(now))
+                .filter(sessions::last_seen_at.gt(at.idle_cutoff)),
         )))
         .order(grants::created_at.asc())
         .limit(limit)
@@ -128,6 +130,14 @@ pub fn finish_logout(
     ))
     .execute(conn)?;
     Ok(())
+}
+
+/// When liveness is judged: now, and the latest a session may have been used and still be alive
+/// (its idle timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AliveAt {
+    pub now: UnixTime,
+    pub idle_cutoff: UnixTime,
 }
 
 /// A stored authorization code.
@@ -210,8 +220,9 @@ pub fn insert_grant(conn: &mut DbConnection, grant: &GrantRecord) -> StorageResu
 pub fn find_alive_grant(
     conn: &mut DbConnection,
     id: &str,
-    now: UnixTime,
+    at: AliveAt,
 ) -> StorageResult<Option<GrantRecord>> {
+    let now = at.now;
     let Some(grant) = grants::table
         .inner_join(users::table)
         .filter(grants::id.eq(id))
@@ -224,7 +235,7 @@ pub fn find_alive_grant(
     else {
         return Ok(None);
     };
-    if grant.offline || session_alive(conn, &grant.session_id, now)? {
+    if grant.offline || session_alive(conn, &grant.session_id, at)? {
         Ok(Some(grant))
     } else {
         Ok(None)
@@ -240,13 +251,15 @@ pub fn user_of_live_token(
     user_id: &str,
     client_id: &str,
     jti: &str,
-    now: UnixTime,
+    at: AliveAt,
 ) -> StorageResult<Option<crate::domain::User>> {
     use diesel::dsl::{exists, not};
+    let now = at.now;
     let session_alive = exists(
         sessions::table
             .filter(sessions::id.eq(grants::session_id))
-            .filter(sessions::expires_at.gt(now)),
+            .filter(sessions::expires_at.gt(now))
+            .filter(sessions::last_seen_at.gt(at.idle_cutoff)),
     );
     let revoked = exists(revoked_access_tokens::table.filter(revoked_access_tokens::jti.eq(jti)));
     Ok(grants::table
@@ -282,11 +295,28 @@ pub fn client_token_live(
     Ok(found.is_some())
 }
 
-/// True while the session exists and is before its absolute end.
-pub fn session_alive(conn: &mut DbConnection, id: &str, now: UnixTime) -> StorageResult<bool> {
+/// The absolute end of a session that is alive (exists, before its end, used within its idle
+/// timeout).
+pub fn session_alive_until(
+    conn: &mut DbConnection,
+    id: &str,
+    at: AliveAt,
+) -> StorageResult<Option<UnixTime>> {
+    Ok(sessions::table
+        .filter(sessions::id.eq(id))
+        .filter(sessions::expires_at.gt(at.now))
+        .filter(sessions::last_seen_at.gt(at.idle_cutoff))
+        .select(sessions::expires_at)
+        .first(conn)
+        .optional()?)
+}
+
+/// True while the session is alive (see [`session_alive_until`]).
+pub fn session_alive(conn: &mut DbConnection, id: &str, at: AliveAt) -> StorageResult<bool> {
     let found: Option<String> = sessions::table
         .filter(sessions::id.eq(id))
-        .filter(sessions::expires_at.gt(now))
+        .filter(sessions::expires_at.gt(at.now))
+        .filter(sessions::last_seen_at.gt(at.idle_cutoff))
         .select(sessions::id)
         .first(conn)
         .optional()?;
@@ -453,7 +483,13 @@ pub fn delete_dead(conn: &mut DbConnection, now: UnixTime) -> StorageResult<usiz
         authorization_codes::table.filter(authorization_codes::expires_at.le(now - 3600)),
     )
     .execute(conn)?;
-    let grants = diesel::delete(grants::table.filter(grants::expires_at.le(now))).execute(conn)?;
+    // A grant whose back-channel logout is still pending stays until it is delivered or given up.
+    let grants = diesel::delete(
+        grants::table
+            .filter(grants::expires_at.le(now))
+            .filter(grants::logout_state.ne("pending")),
+    )
+    .execute(conn)?;
     let revoked = diesel::delete(
         revoked_access_tokens::table.filter(revoked_access_tokens::expires_at.le(now)),
     )

@@ -41,6 +41,21 @@ pub fn insert(conn: &mut DbConnection, session: &SessionRecord) -> StorageResult
     Ok(())
 }
 
+/// A re-authentication in an existing session: a new cookie digest and sign-in time, the same id.
+pub fn reauthenticate(conn: &mut DbConnection, session: &SessionRecord) -> StorageResult<()> {
+    diesel::update(sessions::table.find(&session.id))
+        .set((
+            sessions::token_digest.eq(&session.token_digest),
+            sessions::created_at.eq(session.created_at),
+            sessions::last_seen_at.eq(session.last_seen_at),
+            sessions::expires_at.eq(session.expires_at),
+            sessions::ip.eq(&session.ip),
+            sessions::user_agent.eq(&session.user_agent),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// The session with this cookie digest, if its user is not disabled; liveness is the caller's
 /// decision (it depends on the configured lifetimes).
 pub fn find_by_token(

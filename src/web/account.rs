@@ -117,7 +117,7 @@ async fn render(
         .map(|a| AppLine {
             access: crate::oidc::scope::Scopes::from_stored(&a.scope)
                 .iter()
-                .filter_map(super::consent::scope_description)
+                .map(super::consent::scope_line)
                 .collect(),
             since: format_time(a.granted_at),
             name: a.client_name,

@@ -15,7 +15,7 @@ struct ConsentView {
     chrome: super::page::Chrome,
     client_name: String,
     email: String,
-    scope_lines: Vec<&'static str>,
+    scope_lines: Vec<String>,
     interaction: String,
     session_id: String,
     resume_path: String,
@@ -34,6 +34,15 @@ pub fn scope_description(scope: &str) -> Option<&'static str> {
     })
 }
 
+/// A scope in words: the OpenID ones described, any other (an API permission of the app's
+/// operator) named as it is, so nothing is granted unseen.
+pub fn scope_line(scope: &str) -> String {
+    match scope_description(scope) {
+        Some(text) => text.to_string(),
+        None => format!("Use the permission \u{201c}{scope}\u{201d}"),
+    }
+}
+
 /// The consent page for this request.
 pub fn page(
     req: &HttpRequest,
@@ -47,11 +56,7 @@ pub fn page(
         chrome: page.chrome.clone(),
         client_name: request.client.name.clone(),
         email: active.user.email.as_str().to_string(),
-        scope_lines: request
-            .scopes
-            .iter()
-            .filter_map(scope_description)
-            .collect(),
+        scope_lines: request.scopes.iter().map(scope_line).collect(),
         interaction: sealed_interaction.to_string(),
         session_id: active.session.id.clone(),
         resume_path: format!("/authorize/resume?i={sealed_interaction}"),

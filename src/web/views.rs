@@ -137,7 +137,7 @@ pub struct SessionLine {
 pub struct AppLine {
     pub client_id: String,
     pub name: String,
-    pub access: Vec<&'static str>,
+    pub access: Vec<String>,
     pub since: String,
 }
 

@@ -34,7 +34,12 @@ pub fn decide(
     let login = match session {
         None => Some(false),
         Some(active) => {
-            let fresh = interaction.prior_session.as_deref() != Some(active.session.id.as_str());
+            // Fresh: this browser signed in after the request arrived (its cookie changed and
+            // the sign-in time is not older than the request). A session that merely differs,
+            // say another browser opening a resume link, is not a fresh sign-in.
+            let marker = super::interaction::session_marker(&active.session);
+            let fresh = interaction.prior_session.as_deref() != Some(marker.as_str())
+                && active.session.created_at >= interaction.started_at;
             let too_old = request
                 .max_age
                 .is_some_and(|max| now - active.session.created_at > max);
@@ -51,6 +56,17 @@ pub fn decide(
             }
         }
     };
+    // OpenID Connect Core §3.1.2.1: the hinted user must be the one signed in, even right after
+    // a sign-in as someone else.
+    if login.is_none()
+        && let (Some(active), Some(sub)) = (session, interaction.hinted_subject.as_deref())
+        && sub != active.user.id
+    {
+        return Next::Fail(OAuthError::new(
+            ErrorCode::LoginRequired,
+            "the signed-in user is not the one the id_token_hint names",
+        ));
+    }
     if let Some(force) = login {
         return if prompt.none {
             Next::Fail(OAuthError::new(

@@ -20,7 +20,8 @@ pub struct Interaction {
     pub params: Params,
     #[serde(rename = "t")]
     pub started_at: UnixTime,
-    /// The id of the session the browser had when the request came in.
+    /// A marker of the session cookie the browser had when the request came in
+    /// ([`session_marker`]); a sign-in since then changed it.
     #[serde(rename = "s")]
     pub prior_session: Option<String>,
     /// The `sub` of the `id_token_hint`, if one was sent.
@@ -54,6 +55,14 @@ impl Interaction {
     pub fn resume_path(&self, state: &AppState) -> String {
         format!("/authorize/resume?i={}", self.seal(state))
     }
+}
+
+/// A short, one-way marker of a session's current cookie: it changes at every sign-in (the cookie
+/// is replaced even when the session id is kept) and reveals nothing usable.
+pub fn session_marker(session: &crate::storage::sessions::SessionRecord) -> String {
+    crate::crypto::SecretDigest::labelled("oidc-interaction-session", &session.token_digest)
+        .as_str()[..16]
+        .to_string()
 }
 
 /// The CSP source of the client a sign-in page will send the browser back to, when its

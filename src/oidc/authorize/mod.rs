@@ -33,13 +33,19 @@ pub async fn get(
     start(&req, &state, Params::from_pairs(query.into_inner())).await
 }
 
-/// `POST /authorize` (form-encoded, same parameters).
-pub async fn post(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, PageError> {
-    start(&req, &state, Params::from_pairs(form.into_inner())).await
+/// `POST /authorize` (form-encoded, same parameters). The browser arrives here by a form posted
+/// from the client's site, which does not carry Tessera's `SameSite=Lax` session cookie; the
+/// request is answered with a redirect to the same request as a GET, which does.
+pub async fn post(form: web::Form<Vec<(String, String)>>) -> HttpResponse {
+    same_request_as_get("/authorize", form.into_inner())
+}
+
+/// A 303 to `path` with the form's parameters as the query.
+pub fn same_request_as_get(path: &str, pairs: Vec<(String, String)>) -> HttpResponse {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    crate::web::page::see_other(&format!("{path}?{query}"))
 }
 
 async fn start(
@@ -57,7 +63,9 @@ async fn start(
     let interaction = Interaction {
         params: kept,
         started_at: state.clock.now(),
-        prior_session: session.as_ref().map(|s| s.session.id.clone()),
+        prior_session: session
+            .as_ref()
+            .map(|s| interaction::session_marker(&s.session)),
         hinted_subject: request.hinted_subject.clone(),
     };
     proceed(req, state, request, interaction, session, false).await

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Params {
     values: BTreeMap<String, String>,
+    /// Every parameter sent more than once.
     #[serde(skip)]
-    pub duplicate: Option<String>,
+    pub duplicates: Vec<String>,
 }
 
 /// The parameters Tessera reads; only these are kept (and sealed into an interaction).
@@ -43,7 +44,9 @@ impl Params {
                 continue;
             }
             if params.values.contains_key(&name) {
-                params.duplicate.get_or_insert(name);
+                if !params.duplicates.contains(&name) {
+                    params.duplicates.push(name);
+                }
                 continue;
             }
             if !value.is_empty() {
@@ -65,6 +68,6 @@ impl Params {
 
     /// True when the named parameter was sent twice.
     pub fn is_duplicate(&self, name: &str) -> bool {
-        self.duplicate.as_deref() == Some(name)
+        self.duplicates.iter().any(|d| d == name)
     }
 }

@@ -7,6 +7,7 @@ mod conformance;
 mod conformance_claims;
 mod consent;
 mod dev_client;
+mod hardening;
 mod logout;
 mod private_key_jwt;
 mod relying_party;

@@ -42,7 +42,7 @@ impl ClientKey {
 fn assertion_claims(server: &TestServer, client_id: &str, jti: &str) -> serde_json::Value {
     let now = tessera::clock::Clock::now(&server.clock);
     serde_json::json!({
-        "iss": client_id, "sub": client_id, "aud": format!("{}/token", server.base_url),
+        "iss": client_id, "sub": client_id, "aud": server.base_url,
         "jti": jti, "iat": now, "exp": now + 60,
     })
 }
@@ -96,6 +96,12 @@ both_backends! {
         let mut claims = assertion_claims(&server, &client.id, "jti-4");
         claims["aud"] = "https://elsewhere.example/token".into();
         cases.push(("wrong audience", key.sign(&claims)));
+        let mut claims = assertion_claims(&server, &client.id, "jti-4b");
+        claims["aud"] = format!("{}/token", server.base_url).into();
+        cases.push(("token endpoint as audience", key.sign(&claims)));
+        let mut claims = assertion_claims(&server, &client.id, "jti-4c");
+        claims["aud"] = serde_json::json!([server.base_url, "https://other.example"]);
+        cases.push(("several audiences", key.sign(&claims)));
         let mut claims = assertion_claims(&server, &client.id, "jti-5");
         claims["exp"] = (tessera::clock::Clock::now(&server.clock) - 120).into();
         cases.push(("expired", key.sign(&claims)));

@@ -29,6 +29,8 @@ pub async fn check(
 pub struct HintClaims {
     pub sub: String,
     pub aud: Vec<String>,
+    /// The session the token was issued in.
+    pub sid: Option<String>,
 }
 
 /// The claims of an ID token signed by one of our published keys and issued by us; its expiry is
@@ -57,6 +59,7 @@ pub async fn hint_claims(state: &AppState, token: &str) -> Option<HintClaims> {
     Some(HintClaims {
         sub: claims["sub"].as_str()?.to_string(),
         aud,
+        sid: claims["sid"].as_str().map(str::to_string),
     })
 }
 

@@ -13,7 +13,7 @@ const LIMITS: [(&str, usize); 6] = [
 ];
 
 pub fn check(params: &Params) -> Result<(), OAuthError> {
-    if let Some(name) = &params.duplicate {
+    if let Some(name) = params.duplicates.first() {
         return Err(OAuthError::invalid_request(format!(
             "{name} was sent more than once"
         )));

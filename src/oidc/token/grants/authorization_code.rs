@@ -45,7 +45,8 @@ pub async fn exchange(
         return Err(OAuthError::invalid_grant("code_verifier is malformed"));
     }
     let digest = SecretDigest::of(code).as_str().to_string();
-    let now = state.clock.now();
+    let at = crate::oidc::alive_at(state);
+    let now = at.now;
     let client_id = client.id.clone();
     let refresh_allowed = client.allows_grant(GrantType::RefreshToken);
     let logout_state = if client.backchannel_logout_uri.is_some() {
@@ -94,12 +95,27 @@ pub async fn exchange(
                 if user.disabled {
                     return refuse("the user is disabled");
                 }
+                // The browser session the code came from must still be alive: a sign-out, a
+                // revoked session or a password change since then voids the code.
+                let Some(session_end) = grants::session_alive_until(c, &code.session_id, at)? else {
+                    return refuse("the session the code was issued in has ended");
+                };
                 let grant_id = uuid::Uuid::now_v7().to_string();
                 if !grants::consume_code(c, &digest, now, &grant_id)? {
-                    return refuse("the code was already used");
+                    // A concurrent exchange won (PostgreSQL, READ COMMITTED): revoke what it got.
+                    if let Some(winner) = grants::find_code(c, &digest)?.and_then(|w| w.grant_id) {
+                        grants::revoke_grant(c, &winner, now)?;
+                    }
+                    return refuse("the code was already used; the tokens issued with it are revoked");
                 }
                 let scopes = Scopes::from_stored(&code.scope);
                 let offline = scopes.contains("offline_access") && refresh_allowed;
+                // A grant without offline access ends with its session.
+                let grant_end = if offline {
+                    now + refresh_seconds
+                } else {
+                    session_end
+                };
                 grants::insert_grant(
                     c,
                     &GrantRecord {
@@ -113,7 +129,7 @@ pub async fn exchange(
                         acr: code.acr.clone(),
                         amr: code.amr.clone(),
                         created_at: now,
-                        expires_at: now + refresh_seconds,
+                        expires_at: grant_end,
                         revoked_at: None,
                         logout_state: logout_state.to_string(),
                     },

@@ -22,6 +22,18 @@ enum Outcome {
     Refused(OAuthError),
 }
 
+fn reuse(
+    conn: &mut crate::storage::DbConnection,
+    grant_id: &str,
+    now: i64,
+) -> Result<Outcome, StorageError> {
+    grants::revoke_grant(conn, grant_id, now)?;
+    tracing::warn!(%grant_id, "a rotated refresh token was used again; grant revoked");
+    Ok(Outcome::Refused(OAuthError::invalid_grant(
+        "the refresh token was already used; every token of this grant is revoked",
+    )))
+}
+
 /// Trades a refresh token for new tokens.
 pub async fn refresh(state: &AppState, client: &Client, form: &Form) -> Result<Issued, OAuthError> {
     if !client.allows_grant(GrantType::RefreshToken) {
@@ -33,7 +45,8 @@ pub async fn refresh(state: &AppState, client: &Client, form: &Form) -> Result<I
     let presented = form.require("refresh_token")?;
     let narrowed = form.get("scope").map(Scopes::parse).transpose()?;
     let digest = SecretDigest::of(presented).as_str().to_string();
-    let now = state.clock.now();
+    let at = crate::oidc::alive_at(state);
+    let now = at.now;
     let client_id = client.id.clone();
     let requested = narrowed.clone();
     let outcome = state
@@ -44,19 +57,22 @@ pub async fn refresh(state: &AppState, client: &Client, form: &Form) -> Result<I
                 let Some(token) = grants::find_refresh(c, &digest)? else {
                     return refuse(OAuthError::invalid_grant("the refresh token is invalid"));
                 };
-                let Some(grant) = grants::find_alive_grant(c, &token.grant_id, now)? else {
-                    return refuse(OAuthError::invalid_grant("the refresh token is no longer valid"));
+                let Some(grant) = grants::find_alive_grant(c, &token.grant_id, at)? else {
+                    return refuse(OAuthError::invalid_grant(
+                        "the refresh token is no longer valid",
+                    ));
                 };
                 if grant.client_id != client_id {
-                    return refuse(OAuthError::invalid_grant("the refresh token belongs to another client"));
-                }
-                if token.rotated_at.is_some() || !grants::rotate_refresh(c, &digest, now)? {
-                    grants::revoke_grant(c, &grant.id, now)?;
-                    tracing::warn!(grant_id = %grant.id, "a rotated refresh token was used again; grant revoked");
                     return refuse(OAuthError::invalid_grant(
-                        "the refresh token was already used; every token of this grant is revoked",
+                        "the refresh token belongs to another client",
                     ));
                 }
+                // Reuse first: a rotated token presented again revokes the grant, whatever else
+                // the request says.
+                if token.rotated_at.is_some() {
+                    return reuse(c, &grant.id, now);
+                }
+                // Every other refusal leaves the token usable (nothing is written before them).
                 if token.expires_at <= now {
                     return refuse(OAuthError::invalid_grant("the refresh token has expired"));
                 }
@@ -70,6 +86,10 @@ pub async fn refresh(state: &AppState, client: &Client, form: &Form) -> Result<I
                 let Some(user) = users::find_by_id(c, &grant.user_id)? else {
                     return refuse(OAuthError::invalid_grant("the user no longer exists"));
                 };
+                if !grants::rotate_refresh(c, &digest, now)? {
+                    // Another request rotated it between our read and this write.
+                    return reuse(c, &grant.id, now);
+                }
                 let next = random_token();
                 grants::insert_refresh(
                     c,
