@@ -169,11 +169,23 @@ pub async fn set_disabled(
     Ok(user)
 }
 
-/// Deletes a user and everything that hangs off it.
+/// Deletes a user and everything that hangs off it. Apps that asked for back-channel logout and
+/// got tokens in one of the user's sessions are told now, once each (the grants the worker would
+/// retry from go with the user).
 pub async fn delete_user(state: &AppState, reference: &str) -> Result<User, AccountError> {
     let user = find(state, reference).await?;
     let id = user.id.clone();
-    state.db.run(move |conn| users::delete(conn, &id)).await?;
+    let pending = state
+        .db
+        .run(move |conn| {
+            crate::storage::write_transaction(conn, |c| {
+                let pending = crate::storage::grants::pending_logouts_for_user(c, &id)?;
+                users::delete(c, &id)?;
+                Ok::<_, crate::storage::StorageError>(pending)
+            })
+        })
+        .await?;
+    crate::oidc::backchannel::deliver_once(state, &pending).await;
     Ok(user)
 }
 

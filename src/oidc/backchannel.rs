@@ -70,6 +70,16 @@ pub async fn deliver_due(state: &AppState, http: &reqwest::Client) -> Result<usi
     Ok(delivered)
 }
 
+/// Delivers these logouts once each, without retries (their grants are gone, as when a user is
+/// deleted); failures are logged.
+pub async fn deliver_once(state: &AppState, items: &[LogoutDue]) {
+    for item in items {
+        if let Err(error) = deliver_one(state, &state.http, item).await {
+            tracing::warn!(%error, client_id = %item.client_id, "back-channel logout failed");
+        }
+    }
+}
+
 async fn deliver_one(
     state: &AppState,
     http: &reqwest::Client,

@@ -86,6 +86,39 @@ pub fn logout_due(
     Ok(due)
 }
 
+/// Every (client, session) of the user still waiting for a back-channel logout, whatever the
+/// state of the session (the user is about to be deleted).
+pub fn pending_logouts_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> StorageResult<Vec<LogoutDue>> {
+    let rows: Vec<(String, String, String, i64)> = grants::table
+        .filter(grants::user_id.eq(user_id))
+        .filter(grants::logout_state.eq("pending"))
+        .select((
+            grants::client_id,
+            grants::session_id,
+            grants::user_id,
+            grants::logout_attempts,
+        ))
+        .load(conn)?;
+    let mut due: Vec<LogoutDue> = Vec::new();
+    for (client_id, session_id, user_id, attempts) in rows {
+        if !due
+            .iter()
+            .any(|d| d.client_id == client_id && d.session_id == session_id)
+        {
+            due.push(LogoutDue {
+                client_id,
+                session_id,
+                user_id,
+                attempts,
+            });
+        }
+    }
+    Ok(due)
+}
+
 /// Claims a due delivery for `hold_seconds` (so another server process skips it); false when
 /// another process claimed it first.
 pub fn claim_logout(

@@ -290,3 +290,26 @@ fn backchannel_logout_is_retried_until_the_client_accepts() {
         "accepted on the third try, then never again"
     );
 }
+
+#[test]
+fn deleting_a_user_tells_the_apps_that_asked_for_back_channel_logout() {
+    let server = TestServer::start(crate::support::Backend::Sqlite);
+    let sink = HttpSink::start(&[]);
+    let mut r = registration("Back end app");
+    r.backchannel_logout_uri = Some(format!("{}/bc", sink.base));
+    let client = server.register(r);
+    let (_browser, id_token) = signed_in_with_id_token(&server, &client);
+    let sub = jwt_claims(&id_token)["sub"]
+        .as_str()
+        .expect("sub")
+        .to_string();
+    server
+        .block_on(tessera::accounts::admin::delete_user(&server.state, &sub))
+        .expect("delete");
+    let got = sink.wait_for(1);
+    let token = url::form_urlencoded::parse(got[0].body.as_bytes())
+        .find(|(k, _)| k == "logout_token")
+        .map(|(_, v)| v.into_owned())
+        .expect("logout_token");
+    assert_eq!(jwt_claims(&token)["sub"], sub);
+}
