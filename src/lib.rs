@@ -27,6 +27,7 @@ pub mod domain;
 pub mod http;
 pub mod mail;
 pub mod oidc;
+pub mod organizations;
 pub mod server;
 pub mod storage;
 pub mod web;

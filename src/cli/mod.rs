@@ -4,8 +4,11 @@
 pub mod client;
 pub mod exit;
 pub mod keys;
+pub mod member;
 pub mod migrate;
+pub mod org;
 pub mod output;
+pub mod role;
 pub mod serve;
 pub mod user;
 
@@ -47,6 +50,12 @@ pub enum Command {
     Keys(keys::KeysArgs),
     /// Manage OpenID Connect clients.
     Client(client::ClientArgs),
+    /// Manage organizations.
+    Org(org::OrgArgs),
+    /// Manage an organization's roles.
+    Role(role::RoleArgs),
+    /// Manage an organization's members.
+    Member(member::MemberArgs),
 }
 
 impl Cli {
@@ -86,6 +95,9 @@ pub fn main() -> std::process::ExitCode {
         Command::User(args) => args.json,
         Command::Keys(args) => args.json,
         Command::Client(args) => args.json,
+        Command::Org(args) => args.json,
+        Command::Role(args) => args.json,
+        Command::Member(args) => args.json,
         _ => false,
     };
     let result = run(cli);
@@ -111,6 +123,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(args) => user::run(loaded.config, *args),
         Command::Keys(args) => keys::run(loaded.config, args),
         Command::Client(args) => client::run(loaded.config, args),
+        Command::Org(args) => org::run(loaded.config, args),
+        Command::Role(args) => role::run(loaded.config, args),
+        Command::Member(args) => member::run(loaded.config, args),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod client;
 pub mod email;
 pub mod field_error;
 pub mod mail_budget;
+pub mod organization;
 pub mod password;
 pub mod profile;
 pub mod session;

@@ -12,6 +12,7 @@ pub mod consents;
 pub mod grants;
 pub mod migrations;
 pub mod one_time_tokens;
+pub mod organizations;
 pub mod schema;
 pub mod sessions;
 pub mod signing_keys;

@@ -62,6 +62,9 @@ diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(grants -> clients (client_id));
 diesel::joinable!(refresh_tokens -> grants (grant_id));
 diesel::joinable!(consents -> clients (client_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(memberships -> organizations (organization_id));
+diesel::joinable!(organization_roles -> organizations (organization_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -74,7 +77,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     authorization_codes,
     refresh_tokens,
     revoked_access_tokens,
-    used_client_assertions
+    used_client_assertions,
+    organizations,
+    organization_roles,
+    memberships
 );
 
 diesel::table! {
@@ -182,5 +188,41 @@ diesel::table! {
     used_client_assertions (key) {
         key -> Text,
         expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        logo_url -> Nullable<Text>,
+        public_metadata -> Text,
+        private_metadata -> Text,
+        default_role -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    organization_roles (organization_id, role_key) {
+        organization_id -> Text,
+        role_key -> Text,
+        name -> Text,
+        permissions -> Text,
+        built_in -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    memberships (organization_id, user_id) {
+        organization_id -> Text,
+        user_id -> Text,
+        role_key -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
     }
 }

@@ -9,5 +9,6 @@ mod cli;
 mod config;
 mod oidc;
 mod ops;
+mod organizations;
 mod storage;
 mod web;

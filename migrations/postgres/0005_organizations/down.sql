@@ -1,0 +1,3 @@
+DROP TABLE memberships;
+DROP TABLE organization_roles;
+DROP TABLE organizations;

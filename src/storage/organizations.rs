@@ -1,0 +1,341 @@
+//! The `organizations`, `organization_roles` and `memberships` tables.
+
+use super::schema::{memberships, organization_roles, organizations, users};
+use super::{DbConnection, StorageError, StorageResult};
+use crate::clock::UnixTime;
+use crate::domain::organization::{Membership, Organization, Role};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = organizations, treat_none_as_null = true)]
+struct OrganizationRow {
+    id: String,
+    slug: String,
+    name: String,
+    logo_url: Option<String>,
+    public_metadata: String,
+    private_metadata: String,
+    default_role: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<OrganizationRow> for Organization {
+    fn from(r: OrganizationRow) -> Self {
+        Organization {
+            id: r.id,
+            slug: r.slug,
+            name: r.name,
+            logo_url: r.logo_url,
+            public_metadata: serde_json::from_str(&r.public_metadata).unwrap_or_default(),
+            private_metadata: serde_json::from_str(&r.private_metadata).unwrap_or_default(),
+            default_role: r.default_role,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+impl From<&Organization> for OrganizationRow {
+    fn from(o: &Organization) -> Self {
+        OrganizationRow {
+            id: o.id.clone(),
+            slug: o.slug.clone(),
+            name: o.name.clone(),
+            logo_url: o.logo_url.clone(),
+            public_metadata: o.public_metadata.to_string(),
+            private_metadata: o.private_metadata.to_string(),
+            default_role: o.default_role.clone(),
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = organization_roles)]
+struct RoleRow {
+    organization_id: String,
+    role_key: String,
+    name: String,
+    permissions: String,
+    built_in: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<RoleRow> for Role {
+    fn from(r: RoleRow) -> Self {
+        Role {
+            key: r.role_key,
+            name: r.name,
+            permissions: serde_json::from_str(&r.permissions).unwrap_or_default(),
+            built_in: r.built_in,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = memberships)]
+struct MembershipRow {
+    organization_id: String,
+    user_id: String,
+    role_key: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<MembershipRow> for Membership {
+    fn from(r: MembershipRow) -> Self {
+        Membership {
+            organization_id: r.organization_id,
+            user_id: r.user_id,
+            role: r.role_key,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+fn slug_conflict(error: diesel::result::Error) -> StorageError {
+    match StorageError::from(error) {
+        StorageError::Conflict { .. } => StorageError::Conflict { field: "slug" },
+        other => other,
+    }
+}
+
+/// Stores a new organization.
+pub fn insert(conn: &mut DbConnection, org: &Organization) -> StorageResult<()> {
+    diesel::insert_into(organizations::table)
+        .values(OrganizationRow::from(org))
+        .execute(conn)
+        .map_err(slug_conflict)?;
+    Ok(())
+}
+
+/// Writes every field of an organization.
+pub fn update(conn: &mut DbConnection, org: &Organization) -> StorageResult<()> {
+    let changed = diesel::update(organizations::table.find(&org.id))
+        .set(OrganizationRow::from(org))
+        .execute(conn)
+        .map_err(slug_conflict)?;
+    if changed == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
+}
+
+/// The organization with this id or slug.
+pub fn find(conn: &mut DbConnection, reference: &str) -> StorageResult<Option<Organization>> {
+    Ok(organizations::table
+        .filter(
+            organizations::id
+                .eq(reference)
+                .or(organizations::slug.eq(reference)),
+        )
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Organization::from))
+}
+
+/// Locks an organization's row until the transaction ends (PostgreSQL; SQLite's write
+/// transactions already exclude each other), so rules about its members hold under concurrency.
+pub fn lock(conn: &mut DbConnection, id: &str) -> StorageResult<()> {
+    if let DbConnection::Pg(pg) = conn {
+        organizations::table
+            .find(id)
+            .select(organizations::id)
+            .for_update()
+            .first::<String>(pg)
+            .optional()?;
+    }
+    Ok(())
+}
+
+/// Organizations by name, after `after` (an id, for paging), optionally matching `search`.
+pub fn list(
+    conn: &mut DbConnection,
+    search: Option<&str>,
+    limit: i64,
+) -> StorageResult<Vec<Organization>> {
+    let mut query = organizations::table
+        .select(OrganizationRow::as_select())
+        .order((organizations::name.asc(), organizations::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(text) = search {
+        let pattern = format!("%{}%", text.replace(['%', '_', '\\'], ""));
+        query = query.filter(
+            organizations::name
+                .like(pattern.clone())
+                .or(organizations::slug.like(pattern)),
+        );
+    }
+    Ok(query
+        .load(conn)?
+        .into_iter()
+        .map(Organization::from)
+        .collect())
+}
+
+/// Deletes an organization with its roles and memberships.
+pub fn delete(conn: &mut DbConnection, id: &str) -> StorageResult<bool> {
+    Ok(diesel::delete(organizations::table.find(id)).execute(conn)? > 0)
+}
+
+/// Stores a role.
+pub fn insert_role(
+    conn: &mut DbConnection,
+    org_id: &str,
+    role: &Role,
+    now: UnixTime,
+) -> StorageResult<()> {
+    diesel::insert_into(organization_roles::table)
+        .values(RoleRow {
+            organization_id: org_id.to_string(),
+            role_key: role.key.clone(),
+            name: role.name.clone(),
+            permissions: serde_json::to_string(&role.permissions).unwrap_or_else(|_| "[]".into()),
+            built_in: role.built_in,
+            created_at: now,
+            updated_at: now,
+        })
+        .execute(conn)
+        .map_err(|e| match StorageError::from(e) {
+            StorageError::Conflict { .. } => StorageError::Conflict { field: "key" },
+            other => other,
+        })?;
+    Ok(())
+}
+
+/// Changes a role's name and permissions.
+pub fn update_role(
+    conn: &mut DbConnection,
+    org_id: &str,
+    role: &Role,
+    now: UnixTime,
+) -> StorageResult<()> {
+    let changed = diesel::update(organization_roles::table.find((org_id, &role.key)))
+        .set((
+            organization_roles::name.eq(&role.name),
+            organization_roles::permissions
+                .eq(serde_json::to_string(&role.permissions).unwrap_or_else(|_| "[]".into())),
+            organization_roles::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
+}
+
+/// The roles of an organization, by key.
+pub fn roles(conn: &mut DbConnection, org_id: &str) -> StorageResult<Vec<Role>> {
+    Ok(organization_roles::table
+        .filter(organization_roles::organization_id.eq(org_id))
+        .order(organization_roles::role_key.asc())
+        .select(RoleRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Role::from)
+        .collect())
+}
+
+/// One role.
+pub fn role(conn: &mut DbConnection, org_id: &str, key: &str) -> StorageResult<Option<Role>> {
+    Ok(organization_roles::table
+        .find((org_id, key))
+        .select(RoleRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Role::from))
+}
+
+/// Deletes a role.
+pub fn delete_role(conn: &mut DbConnection, org_id: &str, key: &str) -> StorageResult<bool> {
+    Ok(diesel::delete(organization_roles::table.find((org_id, key))).execute(conn)? > 0)
+}
+
+/// How many members hold a role.
+pub fn count_with_role(conn: &mut DbConnection, org_id: &str, key: &str) -> StorageResult<i64> {
+    Ok(memberships::table
+        .filter(memberships::organization_id.eq(org_id))
+        .filter(memberships::role_key.eq(key))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Stores a membership; `Conflict` when the user is already a member.
+pub fn insert_membership(conn: &mut DbConnection, m: &Membership) -> StorageResult<()> {
+    diesel::insert_into(memberships::table)
+        .values(MembershipRow {
+            organization_id: m.organization_id.clone(),
+            user_id: m.user_id.clone(),
+            role_key: m.role.clone(),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+        .execute(conn)
+        .map_err(|e| match StorageError::from(e) {
+            StorageError::Conflict { .. } => StorageError::Conflict { field: "member" },
+            other => other,
+        })?;
+    Ok(())
+}
+
+/// A user's membership of an organization.
+pub fn membership(
+    conn: &mut DbConnection,
+    org_id: &str,
+    user_id: &str,
+) -> StorageResult<Option<Membership>> {
+    Ok(memberships::table
+        .find((org_id, user_id))
+        .select(MembershipRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Membership::from))
+}
+
+/// Changes a member's role.
+pub fn set_role(
+    conn: &mut DbConnection,
+    org_id: &str,
+    user_id: &str,
+    role: &str,
+    now: UnixTime,
+) -> StorageResult<()> {
+    let changed = diesel::update(memberships::table.find((org_id, user_id)))
+        .set((
+            memberships::role_key.eq(role),
+            memberships::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(StorageError::NotFound);
+    }
+    Ok(())
+}
+
+/// Removes a membership.
+pub fn delete_membership(
+    conn: &mut DbConnection,
+    org_id: &str,
+    user_id: &str,
+) -> StorageResult<bool> {
+    Ok(diesel::delete(memberships::table.find((org_id, user_id))).execute(conn)? > 0)
+}
+
+/// The members of an organization with their email, by email.
+pub fn members(conn: &mut DbConnection, org_id: &str) -> StorageResult<Vec<(Membership, String)>> {
+    Ok(memberships::table
+        .inner_join(users::table)
+        .filter(memberships::organization_id.eq(org_id))
+        .order(users::email.asc())
+        .select((MembershipRow::as_select(), users::email))
+        .load::<(MembershipRow, String)>(conn)?
+        .into_iter()
+        .map(|(m, email)| (Membership::from(m), email))
+        .collect())
+}
