@@ -61,6 +61,7 @@ pub async fn start_with(
         expires_at: lifetimes(state).expires_at(now),
         ip: Some(client.ip.to_string()),
         user_agent: client.short_user_agent(),
+        active_organization_id: None,
     };
     let fresh = record.clone();
     let old = replacing.map(SecretDigest::of);
@@ -77,6 +78,7 @@ pub async fn start_with(
                     Some(previous) if previous.user_id == fresh.user_id => {
                         let kept = SessionRecord {
                             id: previous.id,
+                            active_organization_id: previous.active_organization_id,
                             ..fresh
                         };
                         sessions::reauthenticate(c, &kept)?;

@@ -84,13 +84,14 @@ impl GrantType {
 }
 
 /// The scopes Tessera knows. A client may be limited to a subset.
-pub const KNOWN_SCOPES: [&str; 6] = [
+pub const KNOWN_SCOPES: [&str; 7] = [
     "openid",
     "profile",
     "email",
     "address",
     "phone",
     "offline_access",
+    "organization",
 ];
 
 /// The scopes a new client gets when none are given.

@@ -2,6 +2,7 @@
 //! not expired, then against the database: not revoked, its grant alive (the user not disabled,
 //! the session or offline grant not ended), or for client tokens, the client still registered.
 
+use super::claims::OrganizationClaims;
 use super::error::OAuthError;
 use super::scope::Scopes;
 use crate::app::AppState;
@@ -55,6 +56,8 @@ pub struct AccessClaims {
     pub gid: Option<String>,
     #[serde(default)]
     pub auth_time: Option<i64>,
+    #[serde(default)]
+    pub org_id: Option<String>,
 }
 
 impl AccessClaims {
@@ -68,6 +71,9 @@ impl AccessClaims {
 pub struct LiveToken {
     pub claims: AccessClaims,
     pub user: Option<User>,
+    /// The organization claims, when the token was granted `organization` for one the user
+    /// still belongs to.
+    pub organization: Option<OrganizationClaims>,
 }
 
 /// Checks the signature and claims only (no database).
@@ -127,21 +133,37 @@ pub async fn live(state: &AppState, token: &str) -> Result<Option<LiveToken>, OA
     let found = state
         .db
         .run(move |conn| match &check.gid {
-            Some(gid) => Ok(grants::user_of_live_token(
-                conn,
-                gid,
-                &check.sub,
-                &check.client_id,
-                &check.jti,
-                at,
-            )?
-            .map(Some)),
-            None => {
-                Ok(grants::client_token_live(conn, &check.client_id, &check.jti)?.then_some(None))
+            Some(gid) => {
+                let Some(user) = grants::user_of_live_token(
+                    conn,
+                    gid,
+                    &check.sub,
+                    &check.client_id,
+                    &check.jti,
+                    at,
+                )?
+                else {
+                    return Ok(None);
+                };
+                let organization = match &check.org_id {
+                    Some(org) if check.scopes().contains("organization") => {
+                        OrganizationClaims::read(conn, org, &user.id)?
+                    }
+                    _ => None,
+                };
+                Ok(Some((Some(user), organization)))
             }
+            None => Ok(
+                grants::client_token_live(conn, &check.client_id, &check.jti)?
+                    .then_some((None, None)),
+            ),
         })
         .await?;
-    Ok(found.map(|user| LiveToken { claims, user }))
+    Ok(found.map(|(user, organization)| LiveToken {
+        claims,
+        user,
+        organization,
+    }))
 }
 
 /// The description of the error for a request that carries no token at all (answered with a

@@ -6,7 +6,7 @@ use crate::domain::User;
 use serde_json::{Map, Value};
 
 /// Every claim Tessera can release, for discovery's `claims_supported`.
-pub const SUPPORTED: [&str; 20] = [
+pub const SUPPORTED: [&str; 24] = [
     "sub",
     "iss",
     "aud",
@@ -27,6 +27,10 @@ pub const SUPPORTED: [&str; 20] = [
     "updated_at",
     "email",
     "email_verified",
+    "org_id",
+    "org_slug",
+    "org_role",
+    "org_permissions",
 ];
 
 /// `sub` plus the claims of the scopes in `scopes`.
@@ -52,4 +56,41 @@ pub fn for_scopes(user: &User, scopes: &Scopes) -> Map<String, Value> {
         claims.insert("email_verified".into(), user.email_verified.into());
     }
     claims
+}
+
+/// The claims of the `organization` scope: the organization a grant acts in and the user's role
+/// and permissions there, read when a token is issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationClaims {
+    pub id: String,
+    pub slug: String,
+    pub role: String,
+    pub permissions: Vec<String>,
+}
+
+impl OrganizationClaims {
+    /// The claims of a membership, when the user still has it.
+    pub fn read(
+        conn: &mut crate::storage::DbConnection,
+        organization_id: &str,
+        user_id: &str,
+    ) -> crate::storage::StorageResult<Option<Self>> {
+        Ok(
+            crate::storage::organizations::membership_with_role(conn, organization_id, user_id)?
+                .map(|(org, membership, role)| Self {
+                    id: org.id,
+                    slug: org.slug,
+                    role: membership.role,
+                    permissions: role.permissions,
+                }),
+        )
+    }
+
+    /// Adds `org_id`, `org_slug`, `org_role` and `org_permissions`.
+    pub fn put(&self, claims: &mut Map<String, Value>) {
+        claims.insert("org_id".into(), self.id.clone().into());
+        claims.insert("org_slug".into(), self.slug.clone().into());
+        claims.insert("org_role".into(), self.role.clone().into());
+        claims.insert("org_permissions".into(), self.permissions.clone().into());
+    }
 }

@@ -70,6 +70,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/authorize", web::post().to(authorize::post))
         .route("/authorize/resume", web::get().to(authorize::resume))
         .route("/authorize/consent", web::post().to(authorize::consent))
+        .route(
+            "/authorize/organization",
+            web::post().to(authorize::choose_organization),
+        )
         .route("/token", web::post().to(token::token))
         .route("/token", options())
         .route("/token", web::route().to(post_only))

@@ -43,6 +43,7 @@ pub struct AccessTokenFor<'a> {
     /// The grant it hangs on (none for client_credentials).
     pub grant_id: Option<&'a str>,
     pub auth_time: Option<UnixTime>,
+    pub organization: Option<&'a super::claims::OrganizationClaims>,
 }
 
 /// Signs an RFC 9068 access token (`typ: at+jwt`).
@@ -68,6 +69,9 @@ pub async fn access_token(
     if let Some(auth_time) = of.auth_time {
         claims["auth_time"] = auth_time.into();
     }
+    if let (Some(org), Some(map)) = (of.organization, claims.as_object_mut()) {
+        org.put(map);
+    }
     let key = state
         .keys
         .signing_key(&state.db, access_token_alg(state), now)
@@ -90,6 +94,7 @@ pub struct IdTokenFor<'a> {
     pub amr: &'a str,
     pub session_id: &'a str,
     pub access_token: Option<&'a str>,
+    pub organization: Option<&'a super::claims::OrganizationClaims>,
 }
 
 /// Signs an ID token with the client's algorithm.
@@ -120,6 +125,9 @@ pub async fn id_token(state: &AppState, of: IdTokenFor<'_>) -> Result<String, OA
     let alg = of.client.id_token_alg;
     if let Some(access_token) = of.access_token {
         put("at_hash", left_half_hash(alg, access_token).into());
+    }
+    if let Some(org) = of.organization {
+        org.put(&mut claims);
     }
     let key = state.keys.signing_key(&state.db, alg, now).await?;
     Ok(key.sign(Value::Object(claims).to_string().as_bytes(), "JWT")?)

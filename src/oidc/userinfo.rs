@@ -60,9 +60,11 @@ async fn claims_for(state: &AppState, token: &str) -> Result<serde_json::Value, 
             "the access token was not granted the openid scope",
         ));
     };
-    Ok(serde_json::Value::Object(claims::for_scopes(
-        &user, &scopes,
-    )))
+    let mut released = claims::for_scopes(&user, &scopes);
+    if let Some(org) = &live.organization {
+        org.put(&mut released);
+    }
+    Ok(serde_json::Value::Object(released))
 }
 
 /// A bearer-token error (RFC 6750 §3): the challenge carries the error code; a request without

@@ -371,6 +371,18 @@ pub async fn add_member(
     .await
 }
 
+/// The organizations a user belongs to, with their membership, by name.
+pub async fn of_user(
+    state: &AppState,
+    user_id: &str,
+) -> Result<Vec<(Organization, Membership)>, OrgError> {
+    let user_id = user_id.to_string();
+    Ok(state
+        .db
+        .run(move |conn| store::of_user(conn, &user_id))
+        .await?)
+}
+
 /// The members of an organization with their email addresses.
 pub async fn members(state: &AppState, org: &str) -> Result<Vec<(Membership, String)>, OrgError> {
     let org = org.to_string();

@@ -27,6 +27,8 @@ pub struct GrantRecord {
     pub revoked_at: Option<i64>,
     /// `pending` when the client wants a back-channel logout token once the session ends.
     pub logout_state: String,
+    /// The organization the grant acts in (the `organization` scope).
+    pub organization_id: Option<String>,
 }
 
 /// A back-channel logout waiting to be delivered: one client, one ended session.
@@ -192,6 +194,8 @@ pub struct CodeRecord {
     pub expires_at: i64,
     pub consumed_at: Option<i64>,
     pub grant_id: Option<String>,
+    /// The organization the code was issued for (the `organization` scope).
+    pub organization_id: Option<String>,
 }
 
 /// A stored refresh token.

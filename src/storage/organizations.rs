@@ -327,6 +327,48 @@ pub fn delete_membership(
     Ok(diesel::delete(memberships::table.find((org_id, user_id))).execute(conn)? > 0)
 }
 
+/// The organizations a user belongs to, with the membership, by name.
+pub fn of_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> StorageResult<Vec<(Organization, Membership)>> {
+    Ok(memberships::table
+        .inner_join(organizations::table)
+        .filter(memberships::user_id.eq(user_id))
+        .order(organizations::name.asc())
+        .select((OrganizationRow::as_select(), MembershipRow::as_select()))
+        .load::<(OrganizationRow, MembershipRow)>(conn)?
+        .into_iter()
+        .map(|(o, m)| (Organization::from(o), Membership::from(m)))
+        .collect())
+}
+
+/// A user's membership of an organization with the organization and the role's permissions.
+pub fn membership_with_role(
+    conn: &mut DbConnection,
+    org_id: &str,
+    user_id: &str,
+) -> StorageResult<Option<(Organization, Membership, Role)>> {
+    let Some(m) = membership(conn, org_id, user_id)? else {
+        return Ok(None);
+    };
+    let Some(org) = organizations::table
+        .find(org_id)
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let role = role(conn, org_id, &m.role)?.unwrap_or(Role {
+        key: m.role.clone(),
+        name: m.role.clone(),
+        permissions: Vec::new(),
+        built_in: false,
+    });
+    Ok(Some((Organization::from(org), m, role)))
+}
+
 /// The members of an organization with their email, by email.
 pub fn members(conn: &mut DbConnection, org_id: &str) -> StorageResult<Vec<(Membership, String)>> {
     Ok(memberships::table

@@ -31,6 +31,7 @@ diesel::table! {
         expires_at -> BigInt,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
+        active_organization_id -> Nullable<Text>,
     }
 }
 
@@ -143,6 +144,7 @@ diesel::table! {
         logout_state -> Text,
         logout_attempts -> BigInt,
         logout_next_at -> Nullable<BigInt>,
+        organization_id -> Nullable<Text>,
     }
 }
 
@@ -163,6 +165,7 @@ diesel::table! {
         expires_at -> BigInt,
         consumed_at -> Nullable<BigInt>,
         grant_id -> Nullable<Text>,
+        organization_id -> Nullable<Text>,
     }
 }
 

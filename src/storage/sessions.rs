@@ -20,6 +20,8 @@ pub struct SessionRecord {
     pub expires_at: i64,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The organization this session acts in, when the user chose one.
+    pub active_organization_id: Option<String>,
 }
 
 impl SessionRecord {
@@ -37,6 +39,18 @@ impl SessionRecord {
 pub fn insert(conn: &mut DbConnection, session: &SessionRecord) -> StorageResult<()> {
     diesel::insert_into(sessions::table)
         .values(session)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets the organization a session acts in.
+pub fn set_active_organization(
+    conn: &mut DbConnection,
+    id: &str,
+    organization_id: Option<&str>,
+) -> StorageResult<()> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::active_organization_id.eq(organization_id))
         .execute(conn)?;
     Ok(())
 }

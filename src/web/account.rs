@@ -2,7 +2,7 @@
 
 use super::forms::{CsrfOnly, PasswordChangeForm, ProfileForm, ReturnToQuery, any_oversized};
 use super::page::{PageContext, see_other};
-use super::views::{AccountView, AppLine, Errors, ProfileFormValues, SessionLine};
+use super::views::{AccountView, AppLine, Errors, OrgLine, ProfileFormValues, SessionLine};
 use super::{PageError, csrf, notices, session_cookie};
 use crate::accounts::profile::{self, ProfileInput};
 use crate::accounts::sessions::{self, ActiveSession};
@@ -124,12 +124,26 @@ async fn render(
             client_id: a.client_id,
         })
         .collect();
+    let active_org = active.session.active_organization_id.clone();
+    let orgs = crate::organizations::of_user(state, &active.user.id)
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?
+        .into_iter()
+        .map(|(org, membership)| OrgLine {
+            active: active_org.as_deref() == Some(org.id.as_str()),
+            id: org.id,
+            name: org.name,
+            slug: org.slug,
+            role: membership.role,
+        })
+        .collect();
     let page = PageContext::new(req, state, true);
     let view = AccountView {
         chrome: page.chrome.clone(),
         form: form.unwrap_or_else(|| ProfileFormValues::from(&active.user)),
         sessions: session_lines(records, &active.session.id),
         apps,
+        orgs,
         user: active.user.clone(),
         errors,
         notice,
@@ -310,6 +324,31 @@ pub async fn revoke_other_sessions(
     let active = signed_in!(req, state);
     sessions::revoke_others(&state, &active.user.id, &active.session.id).await?;
     Ok(see_other("/account?notice=sessions-revoked"))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct OrganizationForm {
+    csrf_token: String,
+    organization: String,
+}
+
+/// `POST /account/organization`: makes one of the user's organizations the active one.
+pub async fn switch_organization(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<OrganizationForm>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    let active = signed_in!(req, state);
+    if form.organization.len() > 100
+        || !crate::oidc::authorize::organization::switch(&state, &active, &form.organization)
+            .await
+            .map_err(|e| PageError::from(crate::accounts::AccountError::from(e)))?
+    {
+        return Err(PageError::NotFound);
+    }
+    Ok(see_other("/account?notice=organization-switched"))
 }
 
 /// `POST /account/apps/{client_id}/revoke`: takes an app's access away.

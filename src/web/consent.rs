@@ -30,6 +30,7 @@ pub fn scope_description(scope: &str) -> Option<&'static str> {
         "address" => "See your postal address",
         "phone" => "See your phone number",
         "offline_access" => "Stay connected when you are not using it",
+        "organization" => "See which organization you act in, your role and permissions there",
         _ => return None,
     })
 }

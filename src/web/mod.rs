@@ -3,6 +3,7 @@
 //! call `accounts`, render a view or redirect.
 
 pub mod account;
+pub mod choose_organization;
 pub mod consent;
 pub mod csrf;
 pub mod dev_mail;
@@ -73,6 +74,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, development: bool) {
         .route(
             "/account/apps/{client_id}/revoke",
             web::post().to(account::revoke_app),
+        )
+        .route(
+            "/account/organization",
+            web::post().to(account::switch_organization),
         )
         .route(
             "/static/tessera.css",

@@ -132,6 +132,16 @@ pub struct SessionLine {
     pub last_seen: String,
 }
 
+/// A line of the "your organizations" list.
+#[derive(Debug, Clone)]
+pub struct OrgLine {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub role: String,
+    pub active: bool,
+}
+
 /// A line of the "apps with access" list.
 #[derive(Debug, Clone)]
 pub struct AppLine {
@@ -149,6 +159,7 @@ pub struct AccountView {
     pub form: ProfileFormValues,
     pub sessions: Vec<SessionLine>,
     pub apps: Vec<AppLine>,
+    pub orgs: Vec<OrgLine>,
     pub errors: Errors,
     pub notice: Option<&'static str>,
 }

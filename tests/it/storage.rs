@@ -46,6 +46,7 @@ fn session(user_id: &str, token: &str) -> SessionRecord {
         expires_at: 10_000,
         ip: Some("127.0.0.1".into()),
         user_agent: None,
+        active_organization_id: None,
     }
 }
 

@@ -19,6 +19,7 @@ pub async fn issue(
     state: &AppState,
     request: &AuthorizationRequest,
     session: &ActiveSession,
+    organization_id: Option<&str>,
 ) -> Result<String, OAuthError> {
     let now = state.clock.now();
     let code = random_token();
@@ -38,6 +39,7 @@ pub async fn issue(
         expires_at: now + state.config.oidc.authorization_code_seconds,
         consumed_at: None,
         grant_id: None,
+        organization_id: organization_id.map(str::to_string),
     };
     state
         .db

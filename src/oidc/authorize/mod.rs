@@ -7,6 +7,7 @@ pub mod checks;
 pub mod decision;
 pub mod interaction;
 pub mod issue_code;
+pub mod organization;
 pub mod params;
 pub mod request;
 pub mod respond;
@@ -14,6 +15,7 @@ pub mod respond;
 use self::checks::client::Unredirectable;
 use self::decision::Next;
 use self::interaction::Interaction;
+use self::organization::Choice;
 use self::params::Params;
 use self::request::{AuthorizationRequest, Invalid};
 use crate::accounts::sessions::ActiveSession;
@@ -88,6 +90,47 @@ pub async fn resume(
         Ok(request) => request,
         Err(invalid) => return refuse(&state, invalid),
     };
+    let session = session_cookie::current_session(&req, &state).await?;
+    proceed(&req, &state, request, interaction, session, false).await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct OrganizationForm {
+    csrf_token: String,
+    interaction: String,
+    session: String,
+    organization: String,
+}
+
+/// `POST /authorize/organization`: the organization the user chose on the chooser page.
+pub async fn choose_organization(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<OrganizationForm>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    let (request, interaction) = reopen(&state, &form.interaction).await?;
+    let request = match request {
+        Ok(request) => request,
+        Err(invalid) => return refuse(&state, invalid),
+    };
+    let session = session_cookie::current_session(&req, &state).await?;
+    let Some(active) = session.filter(|s| s.session.id == form.session) else {
+        return Ok(crate::web::page::see_other(
+            &interaction.resume_path(&state),
+        ));
+    };
+    if form.organization.len() > 100
+        || !organization::switch(&state, &active, &form.organization)
+            .await
+            .map_err(|e| PageError::from(crate::accounts::AccountError::from(e)))?
+    {
+        return Err(PageError::BadRequest(
+            "You are not a member of that organization.".into(),
+        ));
+    }
+    // Continue with the session as it is now (its active organization just changed).
     let session = session_cookie::current_session(&req, &state).await?;
     proceed(&req, &state, request, interaction, session, false).await
 }
@@ -210,17 +253,47 @@ async fn proceed(
                 url.finish()
             )))
         }
-        (Next::Consent, Some(active)) => Ok(crate::web::consent::page(
-            req,
-            state,
-            &request,
-            &active,
-            &interaction.seal(state),
-        )),
-        (Next::Issue, Some(active)) => match issue_code::issue(state, &request, &active).await {
-            Ok(code) => Ok(respond::code(state, &request.reply, &code)),
-            Err(error) => Ok(respond::error(state, &request.reply, &error)),
-        },
+        (next @ (Next::Consent | Next::Issue), Some(active)) => {
+            // The organization is settled before consent, so the consent covers it.
+            let chosen = organization::choose(state, &request, &active)
+                .await
+                .map_err(|e| PageError::from(crate::accounts::AccountError::from(e)))?;
+            let organization_id = match chosen {
+                Choice::NotAsked | Choice::NoMembership => None,
+                Choice::Use(id) => Some(id),
+                Choice::Refuse(error) => return Ok(respond::error(state, &request.reply, &error)),
+                Choice::Ask(_) if request.prompt.none => {
+                    let error = OAuthError::new(
+                        ErrorCode::InteractionRequired,
+                        "the user must choose an organization",
+                    );
+                    return Ok(respond::error(state, &request.reply, &error));
+                }
+                Choice::Ask(orgs) => {
+                    return Ok(crate::web::choose_organization::page(
+                        req,
+                        state,
+                        &request,
+                        &active,
+                        &orgs,
+                        &interaction.seal(state),
+                    ));
+                }
+            };
+            if matches!(next, Next::Consent) {
+                return Ok(crate::web::consent::page(
+                    req,
+                    state,
+                    &request,
+                    &active,
+                    &interaction.seal(state),
+                ));
+            }
+            match issue_code::issue(state, &request, &active, organization_id.as_deref()).await {
+                Ok(code) => Ok(respond::code(state, &request.reply, &code)),
+                Err(error) => Ok(respond::error(state, &request.reply, &error)),
+            }
+        }
         (Next::Fail(error), _) => Ok(respond::error(state, &request.reply, &error)),
         (_, None) => Ok(respond::error(
             state,

@@ -13,7 +13,7 @@ pub struct Params {
 }
 
 /// The parameters Tessera reads; only these are kept (and sealed into an interaction).
-const KNOWN: [&str; 19] = [
+const KNOWN: [&str; 20] = [
     "client_id",
     "redirect_uri",
     "response_type",
@@ -33,6 +33,7 @@ const KNOWN: [&str; 19] = [
     "request_uri",
     "display",
     "claims_locales",
+    "organization",
 ];
 
 impl Params {

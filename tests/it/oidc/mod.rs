@@ -9,6 +9,7 @@ mod consent;
 mod dev_client;
 mod hardening;
 mod logout;
+mod organization_scope;
 mod private_key_jwt;
 mod relying_party;
 mod revocation;

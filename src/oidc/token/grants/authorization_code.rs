@@ -7,6 +7,7 @@ use crate::app::AppState;
 use crate::crypto::{SecretDigest, random_token};
 use crate::domain::client::{Client, GrantType};
 use crate::oidc::authorize::checks::pkce;
+use crate::oidc::claims::OrganizationClaims;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::form::Form;
 use crate::oidc::scope::Scopes;
@@ -20,6 +21,7 @@ enum Outcome {
         grant_id: String,
         refresh: Option<String>,
         user: Box<crate::domain::User>,
+        organization: Option<OrganizationClaims>,
     },
     Refused(OAuthError),
 }
@@ -132,6 +134,7 @@ pub async fn exchange(
                         expires_at: grant_end,
                         revoked_at: None,
                         logout_state: logout_state.to_string(),
+                        organization_id: code.organization_id.clone(),
                     },
                 )?;
                 let refresh = if offline {
@@ -151,23 +154,31 @@ pub async fn exchange(
                 } else {
                     None
                 };
+                let organization = match &code.organization_id {
+                    Some(org) if scopes.contains("organization") => {
+                        OrganizationClaims::read(c, org, &code.user_id)?
+                    }
+                    _ => None,
+                };
                 Ok::<_, StorageError>(Outcome::Granted {
                     code: Box::new(code),
                     grant_id,
                     refresh,
                     user: Box::new(user),
+                    organization,
                 })
             })
         })
         .await?;
-    let (code, grant_id, refresh, user) = match outcome {
+    let (code, grant_id, refresh, user, organization) = match outcome {
         Outcome::Refused(error) => return Err(error),
         Outcome::Granted {
             code,
             grant_id,
             refresh,
             user,
-        } => (code, grant_id, refresh, user),
+            organization,
+        } => (code, grant_id, refresh, user, organization),
     };
     let scopes = Scopes::from_stored(&code.scope);
     let access = tokens::access_token(
@@ -178,6 +189,7 @@ pub async fn exchange(
             scopes: &scopes,
             grant_id: Some(&grant_id),
             auth_time: Some(code.auth_time),
+            organization: organization.as_ref(),
         },
     )
     .await?;
@@ -195,6 +207,7 @@ pub async fn exchange(
                     amr: &code.amr,
                     session_id: &code.session_id,
                     access_token: Some(&access.token),
+                    organization: organization.as_ref(),
                 },
             )
             .await?,

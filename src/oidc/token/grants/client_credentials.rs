@@ -10,13 +10,14 @@ use crate::oidc::form::Form;
 use crate::oidc::scope::Scopes;
 use crate::oidc::tokens::{self, AccessTokenFor};
 
-const USER_SCOPES: [&str; 6] = [
+const USER_SCOPES: [&str; 7] = [
     "openid",
     "profile",
     "email",
     "address",
     "phone",
     "offline_access",
+    "organization",
 ];
 
 /// Issues an access token to the client itself.
@@ -51,6 +52,7 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Iss
             scopes: &scopes,
             grant_id: None,
             auth_time: None,
+            organization: None,
         },
     )
     .await?;

@@ -6,6 +6,7 @@ use super::super::response::Issued;
 use crate::app::AppState;
 use crate::crypto::{SecretDigest, random_token};
 use crate::domain::client::{Client, GrantType};
+use crate::oidc::claims::OrganizationClaims;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::form::Form;
 use crate::oidc::scope::Scopes;
@@ -18,6 +19,7 @@ enum Outcome {
         grant: Box<GrantRecord>,
         refresh: String,
         user: Box<crate::domain::User>,
+        organization: Option<OrganizationClaims>,
     },
     Refused(OAuthError),
 }
@@ -102,22 +104,33 @@ pub async fn refresh(state: &AppState, client: &Client, form: &Form) -> Result<I
                         rotated_at: None,
                     },
                 )?;
+                let organization = match &grant.organization_id {
+                    Some(org) if Scopes::from_stored(&grant.scope).contains("organization") => {
+                        OrganizationClaims::read(c, org, &grant.user_id)?
+                    }
+                    _ => None,
+                };
                 Ok::<_, StorageError>(Outcome::Rotated {
                     grant: Box::new(grant),
                     refresh: next,
                     user: Box::new(user),
+                    organization,
                 })
             })
         })
         .await?;
-    let (grant, refresh, user) = match outcome {
+    let (grant, refresh, user, organization) = match outcome {
         Outcome::Refused(error) => return Err(error),
         Outcome::Rotated {
             grant,
             refresh,
             user,
-        } => (grant, refresh, user),
+            organization,
+        } => (grant, refresh, user, organization),
     };
+    // Narrowed away from `organization`: no organization claims.
+    let organization =
+        organization.filter(|_| narrowed.as_ref().is_none_or(|n| n.contains("organization")));
     let scopes = narrowed.unwrap_or_else(|| Scopes::from_stored(&grant.scope));
     let access = tokens::access_token(
         state,
@@ -127,6 +140,7 @@ pub async fn refresh(state: &AppState, client: &Client, form: &Form) -> Result<I
             scopes: &scopes,
             grant_id: Some(&grant.id),
             auth_time: Some(grant.auth_time),
+            organization: organization.as_ref(),
         },
     )
     .await?;
@@ -144,6 +158,7 @@ pub async fn refresh(state: &AppState, client: &Client, form: &Form) -> Result<I
                     amr: &grant.amr,
                     session_id: &grant.session_id,
                     access_token: Some(&access.token),
+                    organization: organization.as_ref(),
                 },
             )
             .await?,
