@@ -19,6 +19,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -14,6 +14,7 @@ pub struct SweepCounts {
     pub links: usize,
     pub counters: usize,
     pub tokens: usize,
+    pub audit_events: usize,
 }
 
 /// One sweep.
@@ -27,10 +28,12 @@ pub async fn sweep(state: &AppState) -> Result<SweepCounts, AccountError> {
             .throttle
             .retention_seconds()
             .max(mail_budget::WINDOW_SECONDS);
+    let audit_events = crate::audit::sweep(state).await?;
     Ok(state
         .db
         .run(move |conn| {
             Ok(SweepCounts {
+                audit_events,
                 sessions: sessions::delete_dead(conn, now, idle_cutoff)?,
                 links: one_time_tokens::delete_expired(conn, link_cutoff)?,
                 counters: throttle_counters::delete_stale(conn, counter_cutoff, now)?,

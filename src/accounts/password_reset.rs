@@ -119,6 +119,15 @@ pub async fn complete(
                 }
                 users::set_password(c, &user_id, &hash, None, now)?;
                 users::mark_email_verified(c, &user_id, now)?;
+                crate::audit::record_in(
+                    c,
+                    crate::audit::Event::new(
+                        "user.password_reset",
+                        crate::audit::Actor::User(user_id.clone()),
+                    )
+                    .target("user", user_id.clone()),
+                    now,
+                )?;
                 one_time_tokens::consume_all_for_user(c, &user_id, Purpose::PasswordReset, now)?;
                 throttle_counters::clear(c, &[account_key])?;
                 Ok::<_, crate::storage::StorageError>(true)

@@ -139,6 +139,10 @@ pub fn run(config: Config, args: ClientArgs) -> Result<(), CliError> {
             let registration = registration_from(*create)?;
             let made =
                 client_registry::create(&state, registration).map_err(|e| client_error(e, ""))?;
+            crate::audit::record_blocking(
+                &state,
+                crate::audit::cli("client.created", "client", &made.client.id),
+            );
             print_with_secret(&made, args.json, &state.config.issuer);
         }
         ClientCommand::List => {
@@ -168,10 +172,18 @@ pub fn run(config: Config, args: ClientArgs) -> Result<(), CliError> {
             let id = update.client_id.clone();
             let made = client_registry::update(&state, &id, |r| apply_update(r, *update))
                 .map_err(|e| client_error(e, &id))?;
+            crate::audit::record_blocking(
+                &state,
+                crate::audit::cli("client.updated", "client", &id),
+            );
             print_with_secret(&made, args.json, &state.config.issuer);
         }
         ClientCommand::Delete { client_id } => {
             client_registry::delete(&state, &client_id).map_err(|e| client_error(e, &client_id))?;
+            crate::audit::record_blocking(
+                &state,
+                crate::audit::cli("client.deleted", "client", &client_id),
+            );
             if args.json {
                 print_json(&json!({ "deleted": client_id }));
             } else {
@@ -181,6 +193,10 @@ pub fn run(config: Config, args: ClientArgs) -> Result<(), CliError> {
         ClientCommand::RotateSecret { client_id } => {
             let made = client_registry::rotate_secret(&state, &client_id)
                 .map_err(|e| client_error(e, &client_id))?;
+            crate::audit::record_blocking(
+                &state,
+                crate::audit::cli("client.secret_rotated", "client", &client_id),
+            );
             print_with_secret(&made, args.json, &state.config.issuer);
         }
     }

@@ -85,6 +85,9 @@ pub fn run(config: Config, args: KeysArgs) -> Result<(), CliError> {
                 .keys
                 .rotate(&state.db, &algorithms, now)
                 .map_err(key_error)?;
+            for kid in &kids {
+                crate::audit::record_blocking(&state, crate::audit::cli("key.rotated", "key", kid));
+            }
             if args.json {
                 print_json(&serde_json::json!({ "created": kids }));
             } else {
@@ -95,6 +98,7 @@ pub fn run(config: Config, args: KeysArgs) -> Result<(), CliError> {
         }
         KeysCommand::Retire { kid } => {
             state.keys.retire(&state.db, &kid, now).map_err(key_error)?;
+            crate::audit::record_blocking(&state, crate::audit::cli("key.retired", "key", &kid));
             if args.json {
                 print_json(&serde_json::json!({ "retired": kid }));
             } else {

@@ -72,6 +72,13 @@ pub fn run(config: Config, args: MemberArgs) -> Result<(), CliError> {
             let m = organizations::add_member(state, &org, &user, role)
                 .await
                 .map_err(|e| org_error(e, &user))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("organizationMembership.created", "user", &m.user_id)
+                    .organization(m.organization_id.clone())
+                    .detail("role", m.role.clone()),
+            )
+            .await;
             show(&m);
             Ok(())
         }
@@ -97,6 +104,13 @@ pub fn run(config: Config, args: MemberArgs) -> Result<(), CliError> {
             let m = organizations::set_member_role(state, &org, &user, &role)
                 .await
                 .map_err(|e| org_error(e, &user))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("organizationMembership.updated", "user", &m.user_id)
+                    .organization(m.organization_id.clone())
+                    .detail("role", m.role.clone()),
+            )
+            .await;
             show(&m);
             Ok(())
         }
@@ -104,6 +118,12 @@ pub fn run(config: Config, args: MemberArgs) -> Result<(), CliError> {
             organizations::remove_member(state, &org, &user)
                 .await
                 .map_err(|e| org_error(e, &user))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("organizationMembership.deleted", "user", &user)
+                    .detail("organization", org.clone()),
+            )
+            .await;
             if json {
                 print_json(&json!({ "removed": user }));
             } else {

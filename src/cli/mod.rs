@@ -1,6 +1,7 @@
 //! The `tessera` command line: `serve`, `migrate` and `user ...`. Human output by default, `--json`
 //! for scripts, and exit codes a script can rely on (see [`exit`]).
 
+pub mod audit;
 pub mod client;
 pub mod exit;
 pub mod keys;
@@ -56,6 +57,8 @@ pub enum Command {
     Role(role::RoleArgs),
     /// Manage an organization's members.
     Member(member::MemberArgs),
+    /// Read the audit log.
+    Audit(audit::AuditArgs),
 }
 
 impl Cli {
@@ -98,6 +101,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Org(args) => args.json,
         Command::Role(args) => args.json,
         Command::Member(args) => args.json,
+        Command::Audit(args) => args.json,
         _ => false,
     };
     let result = run(cli);
@@ -126,6 +130,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Org(args) => org::run(loaded.config, args),
         Command::Role(args) => role::run(loaded.config, args),
         Command::Member(args) => member::run(loaded.config, args),
+        Command::Audit(args) => audit::run(loaded.config, args),
     }
 }
 

@@ -142,6 +142,12 @@ pub fn run(config: Config, args: OrgArgs) -> Result<(), CliError> {
             )
             .await
             .map_err(|e| org_error(e, &reference))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("organization.created", "organization", &org.id)
+                    .organization(org.id.clone()),
+            )
+            .await;
             print_org(&org, json);
             Ok(())
         }
@@ -198,6 +204,12 @@ pub fn run(config: Config, args: OrgArgs) -> Result<(), CliError> {
             let updated = organizations::update(state, &org, changes)
                 .await
                 .map_err(|e| org_error(e, &org))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("organization.updated", "organization", &updated.id)
+                    .organization(updated.id.clone()),
+            )
+            .await;
             print_org(&updated, json);
             Ok(())
         }
@@ -205,6 +217,12 @@ pub fn run(config: Config, args: OrgArgs) -> Result<(), CliError> {
             let deleted = organizations::delete(state, &org)
                 .await
                 .map_err(|e| org_error(e, &org))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("organization.deleted", "organization", &deleted.id)
+                    .organization(deleted.id.clone()),
+            )
+            .await;
             if json {
                 print_json(&json!({ "deleted": deleted.id }));
             } else {

@@ -90,6 +90,12 @@ pub fn run(config: Config, args: RoleArgs) -> Result<(), CliError> {
             let role = organizations::create_role(state, &org, &key, &name, &permissions)
                 .await
                 .map_err(|e| org_error(e, &org))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("organizationRole.created", "role", &key)
+                    .detail("organization", org.clone()),
+            )
+            .await;
             print_role(&role, json);
             Ok(())
         }
@@ -114,6 +120,12 @@ pub fn run(config: Config, args: RoleArgs) -> Result<(), CliError> {
             let role = organizations::update_role(state, &org, &key, name, permissions)
                 .await
                 .map_err(|e| org_error(e, &key))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("organizationRole.updated", "role", &key)
+                    .detail("organization", org.clone()),
+            )
+            .await;
             print_role(&role, json);
             Ok(())
         }
@@ -121,6 +133,12 @@ pub fn run(config: Config, args: RoleArgs) -> Result<(), CliError> {
             organizations::delete_role(state, &org, &key)
                 .await
                 .map_err(|e| org_error(e, &key))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("organizationRole.deleted", "role", &key)
+                    .detail("organization", org.clone()),
+            )
+            .await;
             if json {
                 print_json(&json!({ "deleted": key }));
             } else {

@@ -162,6 +162,7 @@ async fn execute(state: &AppState, args: UserArgs) -> Result<(), CliError> {
             let user = admin::create_user(state, input)
                 .await
                 .map_err(|e| CliError::from_account(e, &email))?;
+            crate::audit::record(state, crate::audit::cli("user.created", "user", &user.id)).await;
             done("created", &user);
         }
         UserCommand::List {
@@ -221,18 +222,33 @@ async fn execute(state: &AppState, args: UserArgs) -> Result<(), CliError> {
             let updated = admin::update_user(state, &user, changes)
                 .await
                 .map_err(|e| CliError::from_account(e, &user))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("user.updated", "user", &updated.id),
+            )
+            .await;
             done("updated", &updated);
         }
         UserCommand::Disable { user } => {
             let updated = admin::set_disabled(state, &user, true)
                 .await
                 .map_err(|e| CliError::from_account(e, &user))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("user.disabled", "user", &updated.id),
+            )
+            .await;
             done("disabled", &updated);
         }
         UserCommand::Enable { user } => {
             let updated = admin::set_disabled(state, &user, false)
                 .await
                 .map_err(|e| CliError::from_account(e, &user))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("user.enabled", "user", &updated.id),
+            )
+            .await;
             done("enabled", &updated);
         }
         UserCommand::Delete { user, yes } => {
@@ -244,6 +260,11 @@ async fn execute(state: &AppState, args: UserArgs) -> Result<(), CliError> {
             let deleted = admin::delete_user(state, &user)
                 .await
                 .map_err(|e| CliError::from_account(e, &user))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("user.deleted", "user", &deleted.id),
+            )
+            .await;
             done("deleted", &deleted);
         }
         UserCommand::SetPassword {
@@ -259,6 +280,11 @@ async fn execute(state: &AppState, args: UserArgs) -> Result<(), CliError> {
             let updated = admin::set_password(state, &user, &password)
                 .await
                 .map_err(|e| CliError::from_account(e, &user))?;
+            crate::audit::record(
+                state,
+                crate::audit::cli("user.password_set", "user", &updated.id),
+            )
+            .await;
             done("set the password of", &updated);
         }
     }

@@ -45,6 +45,7 @@ pub struct Config {
     pub master_key: Option<SecretString>,
     pub signing_keys: SigningKeysConfig,
     pub oidc: OidcConfig,
+    pub audit: AuditConfig,
     pub database: DatabaseConfig,
     pub argon2: Argon2Config,
     pub session: SessionConfig,
@@ -72,6 +73,7 @@ impl Default for Config {
             master_key: None,
             signing_keys: SigningKeysConfig::default(),
             oidc: OidcConfig::default(),
+            audit: AuditConfig::default(),
             database: DatabaseConfig::default(),
             argon2: Argon2Config::default(),
             session: SessionConfig::default(),
@@ -138,6 +140,22 @@ impl Default for SigningKeysConfig {
         Self {
             keep_after_rotation_seconds: 24 * 3600,
             refresh_seconds: 30,
+        }
+    }
+}
+
+/// The audit log.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AuditConfig {
+    /// How long events are kept.
+    pub retention_days: i64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            retention_days: 365,
         }
     }
 }
@@ -473,6 +491,11 @@ impl Config {
         {
             return Err(ConfigError::Invalid(
                 "signing_keys: values out of range".into(),
+            ));
+        }
+        if !(1..=36_500).contains(&self.audit.retention_days) {
+            return Err(ConfigError::Invalid(
+                "audit.retention_days must be 1 to 36500".into(),
             ));
         }
         let o = &self.oidc;

@@ -70,6 +70,16 @@ async fn revoke_refresh(
             if owner.as_deref() == Some(client_id.as_str()) {
                 grants::revoke_grant(conn, &refresh.grant_id, now)?;
                 tracing::info!(grant_id = %refresh.grant_id, "grant revoked by its client");
+                crate::audit::record_in(
+                    conn,
+                    crate::audit::Event::new(
+                        "grant.revoked",
+                        crate::audit::Actor::Client(client_id.clone()),
+                    )
+                    .target("grant", refresh.grant_id.clone())
+                    .detail("via", "revocation_endpoint"),
+                    now,
+                )?;
             }
             Ok(true)
         })

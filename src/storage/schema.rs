@@ -81,7 +81,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     used_client_assertions,
     organizations,
     organization_roles,
-    memberships
+    memberships,
+    audit_events
 );
 
 diesel::table! {
@@ -227,5 +228,23 @@ diesel::table! {
         role_key -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> BigInt,
+        action -> Text,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        actor_type -> Text,
+        actor_id -> Nullable<Text>,
+        target_type -> Nullable<Text>,
+        target_id -> Nullable<Text>,
+        organization_id -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        details -> Text,
     }
 }

@@ -267,7 +267,10 @@ pub async fn change_password(
     }
     match password_change::change(&state, &active, &form.current_password, &form.new_password).await
     {
-        Ok(()) => Ok(see_other("/account?notice=password-changed")),
+        Ok(()) => {
+            audit(&req, &state, &active, "user.password_changed", None).await;
+            Ok(see_other("/account?notice=password-changed"))
+        }
         Err(AccountError::Invalid(field) | AccountError::Conflict(field)) => {
             form_error(&req, &state, &active, StatusCode::BAD_REQUEST, field).await
         }
@@ -306,6 +309,14 @@ pub async fn revoke_session(
         return Err(PageError::NotFound);
     }
     sessions::revoke(&state, &active.user.id, &id).await?;
+    audit(
+        &req,
+        &state,
+        &active,
+        "session.revoked",
+        Some(("session", id.clone())),
+    )
+    .await;
     if id == active.session.id {
         let mut response = see_other("/sign-in?notice=signed-out");
         let _ = response.add_removal_cookie(&session_cookie::clear_session_cookie(&state));
@@ -323,6 +334,7 @@ pub async fn revoke_other_sessions(
     csrf::verify(&req, &state, &form.csrf_token)?;
     let active = signed_in!(req, state);
     sessions::revoke_others(&state, &active.user.id, &active.session.id).await?;
+    audit(&req, &state, &active, "session.revoked_others", None).await;
     Ok(see_other("/account?notice=sessions-revoked"))
 }
 
@@ -365,7 +377,33 @@ pub async fn revoke_app(
         return Err(PageError::NotFound);
     }
     crate::accounts::apps::revoke(&state, &active.user.id, &client_id).await?;
+    audit(
+        &req,
+        &state,
+        &active,
+        "consent.revoked",
+        Some(("client", client_id)),
+    )
+    .await;
     Ok(see_other("/account?notice=app-revoked"))
+}
+
+/// Records what the person did on their account page.
+async fn audit(
+    req: &HttpRequest,
+    state: &AppState,
+    active: &ActiveSession,
+    action: &'static str,
+    target: Option<(&'static str, String)>,
+) {
+    let mut event =
+        crate::audit::Event::new(action, crate::audit::Actor::User(active.user.id.clone()))
+            .from(&super::client_info(req, state));
+    event = match target {
+        Some((kind, id)) => event.target(kind, id),
+        None => event.target("user", active.user.id.clone()),
+    };
+    crate::audit::record(state, event).await;
 }
 
 #[cfg(test)]

@@ -116,6 +116,16 @@ pub async fn submit(
     let error = match result {
         Ok(signed_in) => {
             tracing::info!(user_id = %signed_in.user.id, "signed in");
+            crate::audit::record(
+                &state,
+                crate::audit::Event::new(
+                    "user.sign_in",
+                    crate::audit::Actor::User(signed_in.user.id.clone()),
+                )
+                .target("user", signed_in.user.id.clone())
+                .from(&client),
+            )
+            .await;
             let mut response = HttpResponse::SeeOther();
             response
                 .insert_header((
@@ -135,6 +145,22 @@ pub async fn submit(
         Err(error) => error,
     };
     tracing::info!(outcome, "sign-in failed");
+    crate::audit::record(
+        &state,
+        crate::audit::Event::new("user.sign_in", crate::audit::Actor::Anonymous)
+            .failed(outcome)
+            .detail(
+                "email",
+                form.email
+                    .trim()
+                    .chars()
+                    .take(320)
+                    .collect::<String>()
+                    .to_lowercase(),
+            )
+            .from(&client),
+    )
+    .await;
     let (status, message, retry_after) = match error {
         SignInError::BadCredentials => (
             StatusCode::UNAUTHORIZED,

@@ -34,8 +34,21 @@ pub async fn submit(
 ) -> Result<HttpResponse, PageError> {
     csrf::verify(&req, &state, &form.csrf_token)?;
     if let Some(token) = session_cookie::session_token(&req, &state) {
+        let active = session_cookie::current_session(&req, &state).await?;
         sessions::end(&state, &token).await?;
         tracing::info!("signed out");
+        if let Some(active) = active {
+            crate::audit::record(
+                &state,
+                crate::audit::Event::new(
+                    "session.ended",
+                    crate::audit::Actor::User(active.user.id.clone()),
+                )
+                .target("session", active.session.id.clone())
+                .from(&super::client_info(&req, &state)),
+            )
+            .await;
+        }
     }
     let mut response = see_other("/sign-in?notice=signed-out");
     let _ = response.add_removal_cookie(&session_cookie::clear_session_cookie(&state));

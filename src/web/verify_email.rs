@@ -77,6 +77,16 @@ pub async fn submit(
     }
     tracing::info!(user_id = %confirmed.user.id, "account created");
     let client = client_info(&req, &state);
+    crate::audit::record(
+        &state,
+        crate::audit::Event::new(
+            "user.signed_up",
+            crate::audit::Actor::User(confirmed.user.id.clone()),
+        )
+        .target("user", confirmed.user.id.clone())
+        .from(&client),
+    )
+    .await;
     let current = session_cookie::session_token(&req, &state);
     let session = sessions::start(&state, &confirmed.user.id, &client, current.as_deref()).await?;
     let target = match confirmed

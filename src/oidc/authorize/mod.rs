@@ -188,6 +188,17 @@ pub async fn consent(
         .await
         .map_err(|e| PageError::from(crate::accounts::AccountError::from(e)))?;
     tracing::info!(client_id = %request.client.id, "consent granted");
+    crate::audit::record(
+        &state,
+        crate::audit::Event::new(
+            "consent.granted",
+            crate::audit::Actor::User(active.user.id.clone()),
+        )
+        .target("client", request.client.id.clone())
+        .detail("scope", request.scopes.to_text())
+        .from(&crate::web::client_info(&req, &state)),
+    )
+    .await;
     proceed(&req, &state, request, interaction, Some(active), true).await
 }
 

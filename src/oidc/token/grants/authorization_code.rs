@@ -73,6 +73,13 @@ pub async fn exchange(
                 if code.consumed_at.is_some() {
                     if let Some(grant_id) = &code.grant_id {
                         grants::revoke_grant(c, grant_id, now)?;
+                        crate::audit::record_in(
+                            c,
+                            crate::audit::Event::new("grant.revoked", crate::audit::Actor::System)
+                                .failed("authorization_code_reuse")
+                                .target("grant", grant_id.clone()),
+                            now,
+                        )?;
                     }
                     return refuse("the code was already used; the tokens issued with it are revoked");
                 }

@@ -31,6 +31,13 @@ fn reuse(
 ) -> Result<Outcome, StorageError> {
     grants::revoke_grant(conn, grant_id, now)?;
     tracing::warn!(%grant_id, "a rotated refresh token was used again; grant revoked");
+    crate::audit::record_in(
+        conn,
+        crate::audit::Event::new("grant.revoked", crate::audit::Actor::System)
+            .failed("refresh_token_reuse")
+            .target("grant", grant_id),
+        now,
+    )?;
     Ok(Outcome::Refused(OAuthError::invalid_grant(
         "the refresh token was already used; every token of this grant is revoked",
     )))
