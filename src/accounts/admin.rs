@@ -171,20 +171,34 @@ pub async fn set_disabled(
 
 /// Deletes a user and everything that hangs off it. Apps that asked for back-channel logout and
 /// got tokens in one of the user's sessions are told now, once each (the grants the worker would
-/// retry from go with the user).
+/// retry from go with the user). The only admin of an organization cannot be deleted: someone
+/// else must be made admin first.
 pub async fn delete_user(state: &AppState, reference: &str) -> Result<User, AccountError> {
     let user = find(state, reference).await?;
     let id = user.id.clone();
-    let pending = state
+    let outcome = state
         .db
         .run(move |conn| {
             crate::storage::write_transaction(conn, |c| {
+                let sole = crate::storage::organizations::sole_admin_of(c, &id)?;
+                if !sole.is_empty() {
+                    return Ok::<_, crate::storage::StorageError>(Err(sole));
+                }
                 let pending = crate::storage::grants::pending_logouts_for_user(c, &id)?;
                 users::delete(c, &id)?;
-                Ok::<_, crate::storage::StorageError>(pending)
+                Ok(Ok(pending))
             })
         })
         .await?;
+    let pending = outcome.map_err(|sole| {
+        AccountError::Conflict(FieldError::new(
+            "user",
+            format!(
+                "is the only admin of {}; make someone else admin first",
+                sole.join(", ")
+            ),
+        ))
+    })?;
     crate::oidc::backchannel::deliver_once(state, &pending).await;
     Ok(user)
 }

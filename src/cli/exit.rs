@@ -41,7 +41,8 @@ pub enum CliError {
     Config(ConfigError),
     #[error("{0}")]
     Invalid(FieldError),
-    #[error("{0} is already used by another account")]
+    /// The change clashes with what exists (the message says what).
+    #[error("{0}")]
     Conflict(String),
     #[error("no {what} matches {key:?}")]
     NotFound { what: &'static str, key: String },
@@ -83,7 +84,15 @@ impl CliError {
     /// Maps an account error for a command that named `reference`.
     pub fn from_account(error: AccountError, reference: &str) -> Self {
         match error {
-            AccountError::Conflict(field) => CliError::Conflict(field.field.to_string()),
+            AccountError::Conflict(field)
+                if field.field == "email" || field.field == "username" =>
+            {
+                CliError::Conflict(format!(
+                    "{} is already used by another account",
+                    field.field
+                ))
+            }
+            AccountError::Conflict(field) => CliError::Conflict(field.to_string()),
             AccountError::Invalid(field) => CliError::Invalid(field),
             AccountError::NotFound => CliError::NotFound {
                 what: "user",

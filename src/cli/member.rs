@@ -115,13 +115,13 @@ pub fn run(config: Config, args: MemberArgs) -> Result<(), CliError> {
             Ok(())
         }
         MemberCommand::Remove { user } => {
-            organizations::remove_member(state, &org, &user)
+            let removed = organizations::remove_member(state, &org, &user)
                 .await
                 .map_err(|e| org_error(e, &user))?;
             crate::audit::record(
                 state,
-                crate::audit::cli("organizationMembership.deleted", "user", &user)
-                    .detail("organization", org.clone()),
+                crate::audit::cli("organizationMembership.deleted", "user", &removed.user_id)
+                    .organization(removed.organization_id.clone()),
             )
             .await;
             if json {

@@ -81,7 +81,25 @@ pub fn run(config: Config, args: RoleArgs) -> Result<(), CliError> {
     if org.is_empty() {
         return Err(CliError::Usage("--org is required".into()));
     }
-    with_state(config, async move |state: &AppState| match args.command {
+    with_state(config, async move |state: &AppState| {
+        let org_id = organizations::find(state, &org)
+            .await
+            .map_err(|e| org_error(e, &org))?
+            .id;
+        run_command(state, args.command, &org, &org_id, json).await
+    })
+}
+
+async fn run_command(
+    state: &AppState,
+    command: RoleCommand,
+    org: &str,
+    org_id: &str,
+    json: bool,
+) -> Result<(), CliError> {
+    let org = org.to_string();
+    let org_id = org_id.to_string();
+    match command {
         RoleCommand::Create {
             key,
             name,
@@ -93,7 +111,7 @@ pub fn run(config: Config, args: RoleArgs) -> Result<(), CliError> {
             crate::audit::record(
                 state,
                 crate::audit::cli("organizationRole.created", "role", &key)
-                    .detail("organization", org.clone()),
+                    .organization(org_id.clone()),
             )
             .await;
             print_role(&role, json);
@@ -123,7 +141,7 @@ pub fn run(config: Config, args: RoleArgs) -> Result<(), CliError> {
             crate::audit::record(
                 state,
                 crate::audit::cli("organizationRole.updated", "role", &key)
-                    .detail("organization", org.clone()),
+                    .organization(org_id.clone()),
             )
             .await;
             print_role(&role, json);
@@ -136,7 +154,7 @@ pub fn run(config: Config, args: RoleArgs) -> Result<(), CliError> {
             crate::audit::record(
                 state,
                 crate::audit::cli("organizationRole.deleted", "role", &key)
-                    .detail("organization", org.clone()),
+                    .organization(org_id.clone()),
             )
             .await;
             if json {
@@ -146,5 +164,5 @@ pub fn run(config: Config, args: RoleArgs) -> Result<(), CliError> {
             }
             Ok(())
         }
-    })
+    }
 }

@@ -69,14 +69,20 @@ pub fn check_slug(slug: &str) -> Result<String, FieldError> {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-');
-    if ok {
-        Ok(slug.to_string())
-    } else {
-        Err(FieldError::new(
+    if !ok {
+        return Err(FieldError::new(
             "slug",
             "must be 2 to 63 lowercase letters, digits and dashes, not starting or ending with a dash",
-        ))
+        ));
     }
+    // Organizations are found by id or slug; a slug shaped like an id would be ambiguous.
+    if uuid::Uuid::parse_str(slug).is_ok() {
+        return Err(FieldError::new(
+            "slug",
+            "must not look like an organization id",
+        ));
+    }
+    Ok(slug.to_string())
 }
 
 /// A slug made from a name: lowercase ASCII letters and digits, other runs become one dash.

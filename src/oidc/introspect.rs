@@ -84,6 +84,9 @@ async fn access_info(state: &AppState, token: &str) -> Result<Option<Value>, OAu
     {
         info["username"] = username.clone().into();
     }
+    if let (Some(org), Some(map)) = (&live.organization, info.as_object_mut()) {
+        org.put(map);
+    }
     Ok(Some(info))
 }
 

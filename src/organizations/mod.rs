@@ -423,8 +423,12 @@ pub async fn set_member_role(
     .await
 }
 
-/// Removes a member; the last admin stays.
-pub async fn remove_member(state: &AppState, org: &str, user: &str) -> Result<(), OrgError> {
+/// Removes a member (returning what was removed); the last admin stays.
+pub async fn remove_member(
+    state: &AppState,
+    org: &str,
+    user: &str,
+) -> Result<Membership, OrgError> {
     let (org, user) = (org.to_string(), user.to_string());
     in_transaction(state, move |c| {
         let org = find_in(c, &org)?;
@@ -437,7 +441,7 @@ pub async fn remove_member(state: &AppState, org: &str, user: &str) -> Result<()
             return Err(OrgError::LastAdmin);
         }
         store::delete_membership(c, &org.id, &user_id)?;
-        Ok(())
+        Ok(membership)
     })
     .await
 }

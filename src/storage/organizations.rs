@@ -327,6 +327,28 @@ pub fn delete_membership(
     Ok(diesel::delete(memberships::table.find((org_id, user_id))).execute(conn)? > 0)
 }
 
+/// The slugs of the organizations whose only admin is this user (locking each on PostgreSQL, so
+/// a concurrent change cannot slip between the check and the caller's write).
+pub fn sole_admin_of(conn: &mut DbConnection, user_id: &str) -> StorageResult<Vec<String>> {
+    let administered: Vec<String> = memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::role_key.eq(crate::domain::organization::ADMIN_ROLE))
+        .select(memberships::organization_id)
+        .load(conn)?;
+    let mut sole = Vec::new();
+    for org_id in administered {
+        lock(conn, &org_id)?;
+        if count_with_role(conn, &org_id, crate::domain::organization::ADMIN_ROLE)? <= 1 {
+            let slug: String = organizations::table
+                .find(&org_id)
+                .select(organizations::slug)
+                .first(conn)?;
+            sole.push(slug);
+        }
+    }
+    Ok(sole)
+}
+
 /// The organizations a user belongs to, with the membership, by name.
 pub fn of_user(
     conn: &mut DbConnection,

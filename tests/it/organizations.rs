@@ -130,3 +130,28 @@ fn organization_reference_accepts_id_or_slug() {
         "globex"
     );
 }
+
+both_backends! {
+    fn the_only_admin_cannot_be_deleted_and_changes_are_audited_per_organization(backend) {
+        let cli = Cli::new(backend);
+        user(&cli, "ada@example.com");
+        user(&cli, "bob@example.com");
+        assert_eq!(cli.run(&["org", "create", "--name", "Acme", "--owner", "ada@example.com"], None).code, 0);
+        let refused = cli.run(&["user", "delete", "ada@example.com", "--yes", "--json"], None);
+        assert_eq!(refused.code, 4, "{}", refused.stderr);
+        assert!(refused.error_json()["error"]["message"].as_str().unwrap_or_default().contains("only admin of acme"));
+        assert_eq!(cli.run(&["member", "add", "--org", "acme", "bob@example.com", "--role", "admin"], None).code, 0);
+        assert_eq!(cli.run(&["role", "create", "--org", "acme", "--key", "viewer", "--name", "Viewer"], None).code, 0);
+        assert_eq!(cli.run(&["member", "remove", "--org", "acme", "bob@example.com"], None).code, 0);
+        assert_eq!(cli.run(&["member", "add", "--org", "acme", "bob@example.com", "--role", "admin"], None).code, 0);
+        assert_eq!(cli.run(&["user", "delete", "ada@example.com", "--yes"], None).code, 0, "another admin exists now");
+        let events = cli.run(&["audit", "list", "--org", "acme", "--json"], None).json();
+        let actions: Vec<&str> = events.as_array().expect("events").iter().filter_map(|e| e["action"].as_str()).collect();
+        for expected in ["organization.created", "organizationMembership.created", "organizationRole.created", "organizationMembership.deleted"] {
+            assert!(actions.contains(&expected), "{expected} in {actions:?}");
+        }
+        // A slug shaped like an organization id would make references ambiguous.
+        let uuid_slug = cli.run(&["org", "create", "--name", "Sneaky", "--slug", "01930000-0000-7000-8000-000000000000"], None);
+        assert_eq!(uuid_slug.code, 5);
+    }
+}
