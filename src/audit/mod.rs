@@ -148,13 +148,20 @@ pub fn cli(action: &'static str, target_kind: &'static str, target_id: &str) -> 
     Event::new(action, Actor::Cli).target(target_kind, target_id)
 }
 
-/// Appends an event inside a caller's transaction (it commits or rolls back with the change).
+/// Appends an event inside a caller's transaction (it commits or rolls back with the change). A
+/// failed write is undone alone (a savepoint) and logged; the change goes on.
 pub fn record_in(
     conn: &mut DbConnection,
     event: Event,
     now: i64,
 ) -> crate::storage::StorageResult<()> {
-    audit_events::insert(conn, &event.into_record(now))
+    let action = event.action;
+    let record = event.into_record(now);
+    let written = crate::storage::write_transaction(conn, |c| audit_events::insert(c, &record));
+    if let Err(error) = written {
+        tracing::error!(%error, action, "could not write an audit event");
+    }
+    Ok(())
 }
 
 /// Events matching a filter, newest first.

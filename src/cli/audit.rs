@@ -96,13 +96,13 @@ pub fn run(config: Config, args: AuditArgs) -> Result<(), CliError> {
             {
                 return Err(CliError::Usage("--outcome is success or failure".into()));
             }
+            // A deleted organization's history stays reachable by its id.
             let organization_id = match org {
-                Some(reference) => Some(
-                    crate::organizations::find(state, &reference)
-                        .await
-                        .map_err(|e| super::org::org_error(e, &reference))?
-                        .id,
-                ),
+                Some(reference) => match crate::organizations::find(state, &reference).await {
+                    Ok(found) => Some(found.id),
+                    Err(crate::organizations::OrgError::NotFound(_)) => Some(reference),
+                    Err(e) => return Err(super::org::org_error(e, &reference)),
+                },
                 None => None,
             };
             let filter = AuditFilter {

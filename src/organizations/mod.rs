@@ -210,6 +210,7 @@ pub async fn update(
     let now = state.clock.now();
     in_transaction(state, move |c| {
         let mut org = find_in(c, &reference)?;
+        store::lock(c, &org.id)?;
         if let Some(name) = name {
             org.name = name;
         }
@@ -319,6 +320,7 @@ pub async fn delete_role(state: &AppState, org: &str, key: &str) -> Result<(), O
     let (org, key) = (org.to_string(), key.to_string());
     in_transaction(state, move |c| {
         let org = find_in(c, &org)?;
+        store::lock(c, &org.id)?;
         let role = store::role(c, &org.id, &key)?.ok_or(OrgError::NotFound("role"))?;
         if role.built_in {
             return Err(FieldError::new("role", "built-in roles cannot be deleted").into());
@@ -353,6 +355,7 @@ pub async fn add_member(
     let now = state.clock.now();
     in_transaction(state, move |c| {
         let org = find_in(c, &org)?;
+        store::lock(c, &org.id)?;
         let user_id = user_id_in(c, &user)?;
         let role = role.unwrap_or_else(|| org.default_role.clone());
         if store::role(c, &org.id, &role)?.is_none() {

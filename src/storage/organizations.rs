@@ -330,6 +330,16 @@ pub fn delete_membership(
 /// The slugs of the organizations whose only admin is this user (locking each on PostgreSQL, so
 /// a concurrent change cannot slip between the check and the caller's write).
 pub fn sole_admin_of(conn: &mut DbConnection, user_id: &str) -> StorageResult<Vec<String>> {
+    // Lock every organization the user belongs to, in id order (no deadlock between two such
+    // calls), before reading roles: a concurrent promotion or demotion then waits for us.
+    let mut belongs: Vec<String> = memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .select(memberships::organization_id)
+        .load(conn)?;
+    belongs.sort();
+    for org_id in &belongs {
+        lock(conn, org_id)?;
+    }
     let administered: Vec<String> = memberships::table
         .filter(memberships::user_id.eq(user_id))
         .filter(memberships::role_key.eq(crate::domain::organization::ADMIN_ROLE))
@@ -337,7 +347,6 @@ pub fn sole_admin_of(conn: &mut DbConnection, user_id: &str) -> StorageResult<Ve
         .load(conn)?;
     let mut sole = Vec::new();
     for org_id in administered {
-        lock(conn, &org_id)?;
         if count_with_role(conn, &org_id, crate::domain::organization::ADMIN_ROLE)? <= 1 {
             let slug: String = organizations::table
                 .find(&org_id)

@@ -145,22 +145,15 @@ pub async fn submit(
         Err(error) => error,
     };
     tracing::info!(outcome, "sign-in failed");
-    crate::audit::record(
-        &state,
-        crate::audit::Event::new("user.sign_in", crate::audit::Actor::Anonymous)
-            .failed(outcome)
-            .detail(
-                "email",
-                form.email
-                    .trim()
-                    .chars()
-                    .take(320)
-                    .collect::<String>()
-                    .to_lowercase(),
-            )
-            .from(&client),
-    )
-    .await;
+    // The attempted address, only when it is one: people type passwords into the email box, and
+    // the audit log never holds a secret.
+    let mut event = crate::audit::Event::new("user.sign_in", crate::audit::Actor::Anonymous)
+        .failed(outcome)
+        .from(&client);
+    if let Ok(email) = crate::domain::EmailAddress::parse(&form.email) {
+        event = event.detail("email", email.as_str());
+    }
+    crate::audit::record(&state, event).await;
     let (status, message, retry_after) = match error {
         SignInError::BadCredentials => (
             StatusCode::UNAUTHORIZED,

@@ -1,7 +1,8 @@
 //! Which organization an authorization request with the `organization` scope acts in: the one
-//! the client names (`organization=<slug or id>`, which must be one of the user's), else the
-//! session's active organization, else the only one the user has, else the user chooses on a
-//! page. A user without memberships gets no organization claims.
+//! the client names (`organization=<slug or id>`, which must be one of the user's; for this
+//! request only), else the session's active organization, else the only one the user has (which
+//! becomes the active one), else the user chooses on a page. A user without memberships gets no
+//! organization claims.
 
 use super::request::AuthorizationRequest;
 use crate::accounts::sessions::ActiveSession;
@@ -48,12 +49,11 @@ pub async fn choose(
                 sessions::set_active_organization(conn, &session_id, Some(id))
             };
             if let Some(asked) = asked {
+                // For this request only: a client (or a link) cannot change which organization
+                // the user's other apps act in.
                 return Ok(
                     match orgs.iter().find(|o| o.id == asked || o.slug == asked) {
-                        Some(org) => {
-                            set_active(conn, &org.id)?;
-                            Choice::Use(org.id.clone())
-                        }
+                        Some(org) => Choice::Use(org.id.clone()),
                         None => Choice::Refuse(OAuthError::new(
                             ErrorCode::AccessDenied,
                             "the user is not a member of that organization",

@@ -166,7 +166,7 @@ fn several_organizations_are_chosen_on_a_page_then_remembered() {
         jwt_claims(body["id_token"].as_str().expect("id"))["org_id"],
         globex
     );
-    // The client may name one; it becomes the active one.
+    // The client may name one, for that request only: the active one stays.
     let body = exchange(
         &server,
         &client,
@@ -188,7 +188,7 @@ fn several_organizations_are_chosen_on_a_page_then_remembered() {
     );
     assert_eq!(
         jwt_claims(body["id_token"].as_str().expect("id"))["org_id"],
-        acme
+        globex
     );
     // Not a member: access_denied.
     let mut other = params.to_vec();

@@ -3,13 +3,14 @@
 use super::super::params::Params;
 use crate::oidc::error::OAuthError;
 
-const LIMITS: [(&str, usize); 6] = [
+const LIMITS: [(&str, usize); 7] = [
     ("state", 2048),
     ("nonce", 512),
     ("login_hint", 320),
     ("acr_values", 512),
     ("ui_locales", 256),
     ("id_token_hint", 8192),
+    ("organization", 100),
 ];
 
 pub fn check(params: &Params) -> Result<(), OAuthError> {
