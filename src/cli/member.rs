@@ -1,7 +1,7 @@
 //! `tessera member add|list|set-role|remove --org ORG`
 
 use super::exit::CliError;
-use super::org::{org_error, with_state};
+use super::org::{org_error, org_error_for, with_state};
 use super::output::print_json;
 use crate::app::AppState;
 use crate::config::Config;
@@ -71,7 +71,7 @@ pub fn run(config: Config, args: MemberArgs) -> Result<(), CliError> {
         MemberCommand::Add { user, role } => {
             let m = organizations::add_member(state, &org, &user, role)
                 .await
-                .map_err(|e| org_error(e, &user))?;
+                .map_err(|e| org_error_for(e, &org, &user))?;
             crate::audit::record(
                 state,
                 crate::audit::cli("organizationMembership.created", "user", &m.user_id)
@@ -103,7 +103,7 @@ pub fn run(config: Config, args: MemberArgs) -> Result<(), CliError> {
         MemberCommand::SetRole { user, role } => {
             let m = organizations::set_member_role(state, &org, &user, &role)
                 .await
-                .map_err(|e| org_error(e, &user))?;
+                .map_err(|e| org_error_for(e, &org, &user))?;
             crate::audit::record(
                 state,
                 crate::audit::cli("organizationMembership.updated", "user", &m.user_id)
@@ -117,7 +117,7 @@ pub fn run(config: Config, args: MemberArgs) -> Result<(), CliError> {
         MemberCommand::Remove { user } => {
             let removed = organizations::remove_member(state, &org, &user)
                 .await
-                .map_err(|e| org_error(e, &user))?;
+                .map_err(|e| org_error_for(e, &org, &user))?;
             crate::audit::record(
                 state,
                 crate::audit::cli("organizationMembership.deleted", "user", &removed.user_id)

@@ -63,6 +63,16 @@ pub enum OrgCommand {
 
 /// Maps an organization error to the CLI's exit codes.
 pub fn org_error(error: OrgError, reference: &str) -> CliError {
+    org_error_for(error, reference, reference)
+}
+
+/// [`org_error`] for a command that names an organization and something in it (a user, a
+/// role): "not found" names whichever was missing.
+pub fn org_error_for(error: OrgError, org: &str, other: &str) -> CliError {
+    let reference = match &error {
+        OrgError::NotFound("organization") => org,
+        _ => other,
+    };
     match error {
         OrgError::Invalid(field) => CliError::Invalid(field),
         OrgError::Conflict(field) => CliError::Conflict(field.to_string()),

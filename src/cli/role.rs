@@ -1,7 +1,7 @@
 //! `tessera role create|list|update|delete --org ORG`
 
 use super::exit::CliError;
-use super::org::{org_error, with_state};
+use super::org::{org_error, org_error_for, with_state};
 use super::output::print_json;
 use crate::app::AppState;
 use crate::config::Config;
@@ -137,7 +137,7 @@ async fn run_command(
         } => {
             let role = organizations::update_role(state, &org, &key, name, permissions)
                 .await
-                .map_err(|e| org_error(e, &key))?;
+                .map_err(|e| org_error_for(e, &org, &key))?;
             crate::audit::record(
                 state,
                 crate::audit::cli("organizationRole.updated", "role", &key)
@@ -150,7 +150,7 @@ async fn run_command(
         RoleCommand::Delete { key } => {
             organizations::delete_role(state, &org, &key)
                 .await
-                .map_err(|e| org_error(e, &key))?;
+                .map_err(|e| org_error_for(e, &org, &key))?;
             crate::audit::record(
                 state,
                 crate::audit::cli("organizationRole.deleted", "role", &key)

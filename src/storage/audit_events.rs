@@ -56,8 +56,8 @@ pub fn list(conn: &mut DbConnection, filter: &AuditFilter) -> StorageResult<Vec<
         .into_boxed();
     if let Some(action) = &filter.action {
         if let Some(prefix) = action.strip_suffix('.') {
-            let pattern = format!("{}.%", prefix.replace(['%', '_', '\\'], ""));
-            query = query.filter(audit_events::action.like(pattern));
+            let pattern = format!("{}.%", super::like_escaped(prefix));
+            query = query.filter(audit_events::action.like(pattern).escape('\\'));
         } else {
             query = query.filter(audit_events::action.eq(action.clone()));
         }

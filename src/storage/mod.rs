@@ -93,6 +93,19 @@ fn looks_like_lost_connection(text: &str) -> bool {
     .any(|needle| text.contains(needle))
 }
 
+/// `text` with the LIKE wildcards (`%`, `_`) and the escape character (`\`) escaped, for a
+/// pattern used with `.escape('\\')`.
+pub fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A result of storage work.
 pub type StorageResult<T> = Result<T, StorageError>;
 

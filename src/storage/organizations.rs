@@ -165,11 +165,12 @@ pub fn list(
         .limit(limit)
         .into_boxed();
     if let Some(text) = search {
-        let pattern = format!("%{}%", text.replace(['%', '_', '\\'], ""));
+        let pattern = format!("%{}%", super::like_escaped(text));
         query = query.filter(
             organizations::name
                 .like(pattern.clone())
-                .or(organizations::slug.like(pattern)),
+                .escape('\\')
+                .or(organizations::slug.like(pattern).escape('\\')),
         );
     }
     Ok(query

@@ -168,7 +168,7 @@ pub fn list(
 ) -> StorageResult<Vec<User>> {
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
+        let pattern = format!("%{}%", super::like_escaped(&term.to_lowercase()));
         query = query.filter(
             users::email
                 .like(pattern.clone())
@@ -187,17 +187,6 @@ pub fn list(
         .into_iter()
         .map(UserRow::into_user)
         .collect())
-}
-
-fn escape_like(term: &str) -> String {
-    let mut out = String::with_capacity(term.len());
-    for c in term.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The number of users.

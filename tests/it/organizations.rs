@@ -155,3 +155,41 @@ both_backends! {
         assert_eq!(uuid_slug.code, 5);
     }
 }
+
+#[test]
+fn search_wildcards_are_literal_and_not_found_names_the_missing_thing() {
+    let cli = Cli::new(Backend::Sqlite);
+    assert_eq!(
+        cli.run(&["org", "create", "--name", "Growth 100%"], None)
+            .code,
+        0
+    );
+    assert_eq!(cli.run(&["org", "create", "--name", "Other"], None).code, 0);
+    let found = cli
+        .run(&["org", "list", "--search", "%", "--json"], None)
+        .json();
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(
+        cli.run(&["org", "list", "--search", "_", "--json"], None)
+            .json(),
+        serde_json::json!([])
+    );
+    let missing = cli.run(
+        &[
+            "member",
+            "add",
+            "--org",
+            "nosuch",
+            "alice@example.com",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(missing.code, 3);
+    assert!(
+        missing.error_json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("\"nosuch\"")
+    );
+}
