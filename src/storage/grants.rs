@@ -40,6 +40,25 @@ pub struct LogoutDue {
     pub attempts: i64,
 }
 
+/// Rows of (client, session, user, attempts) as deliveries, one per client and session.
+fn one_per_client_and_session(rows: Vec<(String, String, String, i64)>) -> Vec<LogoutDue> {
+    let mut due: Vec<LogoutDue> = Vec::new();
+    for (client_id, session_id, user_id, attempts) in rows {
+        if !due
+            .iter()
+            .any(|d| d.client_id == client_id && d.session_id == session_id)
+        {
+            due.push(LogoutDue {
+                client_id,
+                session_id,
+                user_id,
+                attempts,
+            });
+        }
+    }
+    due
+}
+
 /// Grants whose back-channel logout is due: pending, its next try reached, and the session
 /// gone, past its end or idle too long. One entry per client and session.
 pub fn logout_due(
@@ -71,21 +90,7 @@ pub fn logout_due(
             grants::logout_attempts,
         ))
         .load(conn)?;
-    let mut due: Vec<LogoutDue> = Vec::new();
-    for (client_id, session_id, user_id, attempts) in rows {
-        if !due
-            .iter()
-            .any(|d| d.client_id == client_id && d.session_id == session_id)
-        {
-            due.push(LogoutDue {
-                client_id,
-                session_id,
-                user_id,
-                attempts,
-            });
-        }
-    }
-    Ok(due)
+    Ok(one_per_client_and_session(rows))
 }
 
 /// Every (client, session) of the user still waiting for a back-channel logout, whatever the
@@ -104,21 +109,7 @@ pub fn pending_logouts_for_user(
             grants::logout_attempts,
         ))
         .load(conn)?;
-    let mut due: Vec<LogoutDue> = Vec::new();
-    for (client_id, session_id, user_id, attempts) in rows {
-        if !due
-            .iter()
-            .any(|d| d.client_id == client_id && d.session_id == session_id)
-        {
-            due.push(LogoutDue {
-                client_id,
-                session_id,
-                user_id,
-                attempts,
-            });
-        }
-    }
-    Ok(due)
+    Ok(one_per_client_and_session(rows))
 }
 
 /// Claims a due delivery for `hold_seconds` (so another server process skips it); false when

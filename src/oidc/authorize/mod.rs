@@ -109,17 +109,17 @@ pub async fn choose_organization(
     state: web::Data<AppState>,
     form: web::Form<OrganizationForm>,
 ) -> Result<HttpResponse, PageError> {
-    csrf::verify(&req, &state, &form.csrf_token)?;
-    let (request, interaction) = reopen(&state, &form.interaction).await?;
-    let request = match request {
-        Ok(request) => request,
-        Err(invalid) => return refuse(&state, invalid),
-    };
-    let session = session_cookie::current_session(&req, &state).await?;
-    let Some(active) = session.filter(|s| s.session.id == form.session) else {
-        return Ok(crate::web::page::see_other(
-            &interaction.resume_path(&state),
-        ));
+    let (request, interaction, active) = match answer_to(
+        &req,
+        &state,
+        &form.csrf_token,
+        &form.interaction,
+        &form.session,
+    )
+    .await?
+    {
+        Ok(parts) => parts,
+        Err(response) => return Ok(response),
     };
     if form.organization.len() > 100
         || !organization::switch(&state, &active, &form.organization)
@@ -150,18 +150,17 @@ pub async fn consent(
     state: web::Data<AppState>,
     form: web::Form<ConsentForm>,
 ) -> Result<HttpResponse, PageError> {
-    csrf::verify(&req, &state, &form.csrf_token)?;
-    let (request, interaction) = reopen(&state, &form.interaction).await?;
-    let request = match request {
-        Ok(request) => request,
-        Err(invalid) => return refuse(&state, invalid),
-    };
-    let session = session_cookie::current_session(&req, &state).await?;
-    // The answer counts only for the session it was asked in (not one signed in elsewhere since).
-    let Some(active) = session.filter(|s| s.session.id == form.session) else {
-        return Ok(crate::web::page::see_other(
-            &interaction.resume_path(&state),
-        ));
+    let (request, interaction, active) = match answer_to(
+        &req,
+        &state,
+        &form.csrf_token,
+        &form.interaction,
+        &form.session,
+    )
+    .await?
+    {
+        Ok(parts) => parts,
+        Err(response) => return Ok(response),
     };
     if form.decision != "allow" {
         let denied = OAuthError::new(ErrorCode::AccessDenied, "the user declined");
@@ -200,6 +199,32 @@ pub async fn consent(
     )
     .await;
     proceed(&req, &state, request, interaction, Some(active), true).await
+}
+
+/// What a form posted from one of the flow's pages (consent, organization chooser) answers: the
+/// CSRF token checked, the sealed request reopened and checked again, and the session the page
+/// was shown in. The answer counts only for that session (not one signed in elsewhere since);
+/// otherwise the browser resumes the request from the start.
+async fn answer_to(
+    req: &HttpRequest,
+    state: &AppState,
+    csrf_token: &str,
+    sealed: &str,
+    session_id: &str,
+) -> Result<Result<(AuthorizationRequest, Interaction, ActiveSession), HttpResponse>, PageError> {
+    csrf::verify(req, state, csrf_token)?;
+    let (request, interaction) = reopen(state, sealed).await?;
+    let request = match request {
+        Ok(request) => request,
+        Err(invalid) => return refuse(state, invalid).map(Err),
+    };
+    let session = session_cookie::current_session(req, state).await?;
+    match session.filter(|s| s.session.id == session_id) {
+        Some(active) => Ok(Ok((request, interaction, active))),
+        None => Ok(Err(crate::web::page::see_other(
+            &interaction.resume_path(state),
+        ))),
+    }
 }
 
 async fn reopen(
