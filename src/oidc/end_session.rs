@@ -91,11 +91,7 @@ async fn handle(
         _ => None,
     };
     let client = match client_id.filter(|id| id.len() <= 100) {
-        Some(id) => state
-            .db
-            .run(move |conn| clients::find(conn, &id))
-            .await
-            .map_err(|e| PageError::from(crate::accounts::AccountError::from(e)))?,
+        Some(id) => state.db.run(move |conn| clients::find(conn, &id)).await?,
         None => None,
     };
     let redirect = match get("post_logout_redirect_uri") {

@@ -144,3 +144,58 @@ pub fn left_half_hash(alg: SigningAlgorithm, value: &str) -> String {
     };
     URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
 }
+
+/// What a user's token response is about: the sign-in a grant records.
+pub struct UserTokensFor<'a> {
+    pub user: &'a User,
+    pub client: &'a Client,
+    pub scopes: &'a Scopes,
+    pub grant_id: &'a str,
+    pub session_id: &'a str,
+    pub auth_time: UnixTime,
+    pub acr: Option<&'a str>,
+    pub amr: &'a str,
+    /// Only in the ID token of a code exchange.
+    pub nonce: Option<&'a str>,
+    pub organization: Option<&'a super::claims::OrganizationClaims>,
+}
+
+/// The access token and, with `openid`, the ID token (its `at_hash` over that access token) of
+/// a grant: what the code exchange and every refresh answer.
+pub async fn user_tokens(
+    state: &AppState,
+    of: UserTokensFor<'_>,
+) -> Result<(AccessToken, Option<String>), OAuthError> {
+    let access = access_token(
+        state,
+        AccessTokenFor {
+            subject: &of.user.id,
+            client: of.client,
+            scopes: of.scopes,
+            grant_id: Some(of.grant_id),
+            auth_time: Some(of.auth_time),
+            organization: of.organization,
+        },
+    )
+    .await?;
+    if !of.scopes.contains("openid") {
+        return Ok((access, None));
+    }
+    let id = id_token(
+        state,
+        IdTokenFor {
+            user: of.user,
+            client: of.client,
+            scopes: of.scopes,
+            nonce: of.nonce,
+            auth_time: of.auth_time,
+            acr: of.acr,
+            amr: of.amr,
+            session_id: of.session_id,
+            access_token: Some(&access.token),
+            organization: of.organization,
+        },
+    )
+    .await?;
+    Ok((access, Some(id)))
+}

@@ -355,8 +355,7 @@ pub async fn switch_organization(
     let active = signed_in!(req, state);
     if form.organization.len() > 100
         || !crate::oidc::authorize::organization::switch(&state, &active, &form.organization)
-            .await
-            .map_err(|e| PageError::from(crate::accounts::AccountError::from(e)))?
+            .await?
     {
         return Err(PageError::NotFound);
     }

@@ -164,6 +164,12 @@ impl actix_web::ResponseError for PageError {
     }
 }
 
+impl From<crate::storage::StorageError> for PageError {
+    fn from(error: crate::storage::StorageError) -> Self {
+        crate::accounts::AccountError::from(error).into()
+    }
+}
+
 impl From<crate::accounts::AccountError> for PageError {
     fn from(error: crate::accounts::AccountError) -> Self {
         use crate::accounts::AccountError as E;

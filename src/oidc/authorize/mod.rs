@@ -122,9 +122,7 @@ pub async fn choose_organization(
         Err(response) => return Ok(response),
     };
     if form.organization.len() > 100
-        || !organization::switch(&state, &active, &form.organization)
-            .await
-            .map_err(|e| PageError::from(crate::accounts::AccountError::from(e)))?
+        || !organization::switch(&state, &active, &form.organization).await?
     {
         return Err(PageError::BadRequest(
             "You are not a member of that organization.".into(),
@@ -184,8 +182,7 @@ pub async fn consent(
                 now,
             )
         })
-        .await
-        .map_err(|e| PageError::from(crate::accounts::AccountError::from(e)))?;
+        .await?;
     tracing::info!(client_id = %request.client.id, "consent granted");
     crate::audit::record(
         &state,
@@ -259,8 +256,7 @@ async fn proceed(
             state
                 .db
                 .run(move |conn| consents::find(conn, &user_id, &client_id))
-                .await
-                .map_err(|e| PageError::from(crate::accounts::AccountError::from(e)))?
+                .await?
                 .map(|s| Scopes::from_stored(&s))
         }
         _ => None,
@@ -291,9 +287,7 @@ async fn proceed(
         }
         (next @ (Next::Consent | Next::Issue), Some(active)) => {
             // The organization is settled before consent, so the consent covers it.
-            let chosen = organization::choose(state, &request, &active)
-                .await
-                .map_err(|e| PageError::from(crate::accounts::AccountError::from(e)))?;
+            let chosen = organization::choose(state, &request, &active).await?;
             let organization_id = match chosen {
                 Choice::NotAsked | Choice::NoMembership => None,
                 Choice::Use(id) => Some(id),

@@ -62,6 +62,7 @@ fn authorization_request_errors_go_back_to_the_client_with_state() {
         (vec![("nonce", &long)], "invalid_request"),
         (vec![("id_token_hint", "not.a.jwt")], "invalid_request"),
         (vec![("login_hint", "a\u{7}b")], "invalid_request"),
+        (vec![("organization", &long)], "invalid_request"),
     ];
     for (changes, expected) in cases {
         let mut params: Vec<(&str, &str)> = vec![

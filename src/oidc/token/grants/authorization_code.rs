@@ -11,7 +11,7 @@ use crate::oidc::claims::OrganizationClaims;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::form::Form;
 use crate::oidc::scope::Scopes;
-use crate::oidc::tokens::{self, AccessTokenFor, IdTokenFor};
+use crate::oidc::tokens::{self, UserTokensFor};
 use crate::storage::grants::{self, CodeRecord, GrantRecord, RefreshRecord};
 use crate::storage::{StorageError, users};
 
@@ -188,40 +188,22 @@ pub async fn exchange(
         } => (code, grant_id, refresh, user, organization),
     };
     let scopes = Scopes::from_stored(&code.scope);
-    let access = tokens::access_token(
+    let (access, id_token) = tokens::user_tokens(
         state,
-        AccessTokenFor {
-            subject: &user.id,
+        UserTokensFor {
+            user: &user,
             client,
             scopes: &scopes,
-            grant_id: Some(&grant_id),
-            auth_time: Some(code.auth_time),
+            grant_id: &grant_id,
+            session_id: &code.session_id,
+            auth_time: code.auth_time,
+            acr: code.acr.as_deref(),
+            amr: &code.amr,
+            nonce: code.nonce.as_deref(),
             organization: organization.as_ref(),
         },
     )
     .await?;
-    let id_token = if scopes.contains("openid") {
-        Some(
-            tokens::id_token(
-                state,
-                IdTokenFor {
-                    user: &user,
-                    client,
-                    scopes: &scopes,
-                    nonce: code.nonce.as_deref(),
-                    auth_time: code.auth_time,
-                    acr: code.acr.as_deref(),
-                    amr: &code.amr,
-                    session_id: &code.session_id,
-                    access_token: Some(&access.token),
-                    organization: organization.as_ref(),
-                },
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
     tracing::info!(client_id = %client.id, grant_id, "authorization code exchanged");
     Ok(Issued {
         access_token: access.token,

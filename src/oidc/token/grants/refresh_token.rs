@@ -10,7 +10,7 @@ use crate::oidc::claims::OrganizationClaims;
 use crate::oidc::error::{ErrorCode, OAuthError};
 use crate::oidc::form::Form;
 use crate::oidc::scope::Scopes;
-use crate::oidc::tokens::{self, AccessTokenFor, IdTokenFor};
+use crate::oidc::tokens::{self, UserTokensFor};
 use crate::storage::grants::{self, GrantRecord, RefreshRecord};
 use crate::storage::{StorageError, users};
 
@@ -139,40 +139,22 @@ pub async fn refresh(state: &AppState, client: &Client, form: &Form) -> Result<I
     let organization =
         organization.filter(|_| narrowed.as_ref().is_none_or(|n| n.contains("organization")));
     let scopes = narrowed.unwrap_or_else(|| Scopes::from_stored(&grant.scope));
-    let access = tokens::access_token(
+    let (access, id_token) = tokens::user_tokens(
         state,
-        AccessTokenFor {
-            subject: &user.id,
+        UserTokensFor {
+            user: &user,
             client,
             scopes: &scopes,
-            grant_id: Some(&grant.id),
-            auth_time: Some(grant.auth_time),
+            grant_id: &grant.id,
+            session_id: &grant.session_id,
+            auth_time: grant.auth_time,
+            acr: grant.acr.as_deref(),
+            amr: &grant.amr,
+            nonce: None,
             organization: organization.as_ref(),
         },
     )
     .await?;
-    let id_token = if scopes.contains("openid") {
-        Some(
-            tokens::id_token(
-                state,
-                IdTokenFor {
-                    user: &user,
-                    client,
-                    scopes: &scopes,
-                    nonce: None,
-                    auth_time: grant.auth_time,
-                    acr: grant.acr.as_deref(),
-                    amr: &grant.amr,
-                    session_id: &grant.session_id,
-                    access_token: Some(&access.token),
-                    organization: organization.as_ref(),
-                },
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
     Ok(Issued {
         access_token: access.token,
         expires_in: access.expires_in,
