@@ -32,3 +32,4 @@ pub mod organizations;
 pub mod server;
 pub mod storage;
 pub mod web;
+pub mod webhooks;

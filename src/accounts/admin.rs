@@ -72,7 +72,12 @@ pub async fn create_user(state: &AppState, input: NewUserInput) -> Result<User, 
     let stored = user.clone();
     state
         .db
-        .run(move |conn| users::insert(conn, &stored, hash.as_deref()))
+        .run(move |conn| {
+            crate::storage::write_transaction(conn, |c| {
+                users::insert(c, &stored, hash.as_deref())?;
+                crate::webhooks::user_event_in(c, now, "user.created", &stored)
+            })
+        })
         .await?;
     Ok(user)
 }
@@ -146,7 +151,12 @@ pub async fn update_user(
     let saved = user.clone();
     state
         .db
-        .run(move |conn| users::update(conn, &saved))
+        .run(move |conn| {
+            crate::storage::write_transaction(conn, |c| {
+                users::update(c, &saved)?;
+                crate::webhooks::user_event_in(c, saved.updated_at, "user.updated", &saved)
+            })
+        })
         .await?;
     Ok(user)
 }
@@ -159,13 +169,19 @@ pub async fn set_disabled(
 ) -> Result<User, AccountError> {
     let mut user = find(state, reference).await?;
     let now = state.clock.now();
-    let id = user.id.clone();
-    state
-        .db
-        .run(move |conn| users::set_disabled(conn, &id, disabled, now))
-        .await?;
     user.disabled = disabled;
     user.updated_at = now;
+    let changed = user.clone();
+    state
+        .db
+        .run(move |conn| {
+            crate::storage::write_transaction(conn, |c| {
+                let ended = users::set_disabled(c, &changed.id, disabled, now)?;
+                crate::webhooks::sessions_ended_in(c, now, &changed.id, &ended, "user_disabled")?;
+                crate::webhooks::user_event_in(c, now, "user.updated", &changed)
+            })
+        })
+        .await?;
     Ok(user)
 }
 
@@ -176,6 +192,8 @@ pub async fn set_disabled(
 pub async fn delete_user(state: &AppState, reference: &str) -> Result<User, AccountError> {
     let user = find(state, reference).await?;
     let id = user.id.clone();
+    let deleted = user.clone();
+    let now = state.clock.now();
     let outcome = state
         .db
         .run(move |conn| {
@@ -186,6 +204,7 @@ pub async fn delete_user(state: &AppState, reference: &str) -> Result<User, Acco
                 }
                 let pending = crate::storage::grants::pending_logouts_for_user(c, &id)?;
                 users::delete(c, &id)?;
+                crate::webhooks::user_event_in(c, now, "user.deleted", &deleted)?;
                 Ok(Ok(pending))
             })
         })
@@ -220,7 +239,12 @@ pub async fn set_password(
     let id = user.id.clone();
     state
         .db
-        .run(move |conn| users::set_password(conn, &id, &hash, None, now))
+        .run(move |conn| {
+            crate::storage::write_transaction(conn, |c| {
+                let ended = users::set_password(c, &id, &hash, None, now)?;
+                crate::webhooks::sessions_ended_in(c, now, &id, &ended, "password_changed")
+            })
+        })
         .await?;
     user.has_password = true;
     Ok(user)

@@ -15,6 +15,7 @@ pub struct SweepCounts {
     pub counters: usize,
     pub tokens: usize,
     pub audit_events: usize,
+    pub webhook_messages: usize,
 }
 
 /// One sweep.
@@ -29,11 +30,16 @@ pub async fn sweep(state: &AppState) -> Result<SweepCounts, AccountError> {
             .retention_seconds()
             .max(mail_budget::WINDOW_SECONDS);
     let audit_events = crate::audit::sweep(state).await?;
+    let webhook_cutoff = now - state.config.webhooks.retention_days * 24 * 3600;
     Ok(state
         .db
         .run(move |conn| {
             Ok(SweepCounts {
                 audit_events,
+                webhook_messages: crate::storage::webhooks::delete_messages_before(
+                    conn,
+                    webhook_cutoff,
+                )?,
                 sessions: sessions::delete_dead(conn, now, idle_cutoff)?,
                 links: one_time_tokens::delete_expired(conn, link_cutoff)?,
                 counters: throttle_counters::delete_stale(conn, counter_cutoff, now)?,

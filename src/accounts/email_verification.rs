@@ -64,6 +64,8 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<Confirmed, Account
                 }
                 users::mark_email_verified(c, &user.id, now)?;
                 user.email_verified = true;
+                user.updated_at = now;
+                crate::webhooks::user_event_in(c, now, "user.updated", &user)?;
                 Ok(Ok(Confirmed {
                     user,
                     created: false,
@@ -100,6 +102,7 @@ fn create_signed_up_user(
         ..User::new(email, true, now)
     };
     users::insert(conn, &user, Some(&pending.password_hash))?;
+    crate::webhooks::user_event_in(conn, now, "user.created", &user)?;
     Ok(Ok(Confirmed {
         user,
         created: true,

@@ -77,7 +77,12 @@ pub async fn change(
     let keep = active.session.id.clone();
     state
         .db
-        .run(move |conn| users::set_password(conn, &user_id, &hash, Some(&keep), now))
+        .run(move |conn| {
+            crate::storage::write_transaction(conn, |c| {
+                let ended = users::set_password(c, &user_id, &hash, Some(&keep), now)?;
+                crate::webhooks::sessions_ended_in(c, now, &user_id, &ended, "password_changed")
+            })
+        })
         .await?;
     state
         .mailer

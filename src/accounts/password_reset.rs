@@ -117,7 +117,8 @@ pub async fn complete(
                 if link.user_id.as_deref() != Some(user_id.as_str()) {
                     return Ok(false);
                 }
-                users::set_password(c, &user_id, &hash, None, now)?;
+                let ended = users::set_password(c, &user_id, &hash, None, now)?;
+                crate::webhooks::sessions_ended_in(c, now, &user_id, &ended, "password_reset")?;
                 users::mark_email_verified(c, &user_id, now)?;
                 crate::audit::record_in(
                     c,

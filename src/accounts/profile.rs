@@ -37,7 +37,12 @@ pub async fn update(
     let saved = updated.clone();
     state
         .db
-        .run(move |conn| users::update(conn, &saved))
+        .run(move |conn| {
+            crate::storage::write_transaction(conn, |c| {
+                users::update(c, &saved)?;
+                crate::webhooks::user_event_in(c, saved.updated_at, "user.updated", &saved)
+            })
+        })
         .await?;
     Ok(updated)
 }

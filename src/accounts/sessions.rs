@@ -8,6 +8,7 @@ use crate::domain::User;
 use crate::domain::session::SessionLifetimes;
 use crate::storage::sessions::{self, SessionRecord};
 use crate::storage::{DbConnection, StorageResult, users};
+use crate::webhooks;
 
 /// A live session and its user.
 #[derive(Debug, Clone)]
@@ -85,10 +86,19 @@ pub async fn start_with(
                         Ok(kept)
                     }
                     _ => {
-                        if let Some(old) = &old {
-                            sessions::delete_by_token(c, old)?;
+                        if let Some(old) = &old
+                            && let Some(gone) = sessions::delete_by_token(c, old)?
+                        {
+                            webhooks::sessions_ended_in(
+                                c,
+                                now,
+                                &gone.user_id,
+                                &[gone.id],
+                                "replaced",
+                            )?;
                         }
                         sessions::insert(c, &fresh)?;
+                        webhooks::session_created_in(c, now, &fresh)?;
                         Ok(fresh)
                     }
                 }
@@ -134,9 +144,17 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<ActiveSessi
 /// Ends the session with this cookie value.
 pub async fn end(state: &AppState, token: &str) -> Result<(), AccountError> {
     let digest = SecretDigest::of(token);
+    let now = state.clock.now();
     state
         .db
-        .run(move |conn| sessions::delete_by_token(conn, &digest))
+        .run(move |conn| {
+            crate::storage::write_transaction(conn, |c| {
+                if let Some(gone) = sessions::delete_by_token(c, &digest)? {
+                    webhooks::sessions_ended_in(c, now, &gone.user_id, &[gone.id], "signed_out")?;
+                }
+                Ok(())
+            })
+        })
         .await?;
     Ok(())
 }
@@ -156,9 +174,18 @@ pub async fn list(state: &AppState, user_id: &str) -> Result<Vec<SessionRecord>,
 pub async fn revoke(state: &AppState, user_id: &str, session_id: &str) -> Result<(), AccountError> {
     let user_id = user_id.to_string();
     let session_id = session_id.to_string();
+    let now = state.clock.now();
     let deleted = state
         .db
-        .run(move |conn| sessions::delete_for_user(conn, &user_id, &session_id))
+        .run(move |conn| {
+            crate::storage::write_transaction(conn, |c| {
+                let deleted = sessions::delete_for_user(c, &user_id, &session_id)?;
+                if deleted {
+                    webhooks::sessions_ended_in(c, now, &user_id, &[session_id], "revoked")?;
+                }
+                Ok(deleted)
+            })
+        })
         .await?;
     if deleted {
         Ok(())
@@ -175,8 +202,15 @@ pub async fn revoke_others(
 ) -> Result<usize, AccountError> {
     let user_id = user_id.to_string();
     let keep = keep.to_string();
+    let now = state.clock.now();
     Ok(state
         .db
-        .run(move |conn| sessions::delete_others(conn, &user_id, &keep))
+        .run(move |conn| {
+            crate::storage::write_transaction(conn, |c| {
+                let ended = sessions::delete_others(c, &user_id, Some(&keep))?;
+                webhooks::sessions_ended_in(c, now, &user_id, &ended, "revoked")?;
+                Ok(ended.len())
+            })
+        })
         .await?)
 }

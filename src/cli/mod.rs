@@ -12,6 +12,7 @@ pub mod output;
 pub mod role;
 pub mod serve;
 pub mod user;
+pub mod webhook;
 
 use crate::config::{self, ConfigSources, LogFormat, flag_table};
 use clap::{Parser, Subcommand};
@@ -59,6 +60,8 @@ pub enum Command {
     Member(member::MemberArgs),
     /// Read the audit log.
     Audit(audit::AuditArgs),
+    /// Manage webhook endpoints and their deliveries.
+    Webhook(webhook::WebhookArgs),
 }
 
 impl Cli {
@@ -102,6 +105,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Role(args) => args.json,
         Command::Member(args) => args.json,
         Command::Audit(args) => args.json,
+        Command::Webhook(args) => args.json,
         _ => false,
     };
     let result = run(cli);
@@ -131,6 +135,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Role(args) => role::run(loaded.config, args),
         Command::Member(args) => member::run(loaded.config, args),
         Command::Audit(args) => audit::run(loaded.config, args),
+        Command::Webhook(args) => webhook::run(loaded.config, args),
     }
 }
 

@@ -56,6 +56,10 @@ pub fn run(loaded: Loaded) -> Result<(), CliError> {
             state.clone(),
             Duration::from_secs(1),
         ));
+        actix_web::rt::spawn(crate::webhooks::worker::deliver_forever(
+            state.clone(),
+            Duration::from_secs(1),
+        ));
         announce(&state, local, started, demo.as_ref()).await;
         server.await.map_err(|e| CliError::Failed(e.to_string()))
     })?;

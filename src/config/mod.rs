@@ -46,6 +46,7 @@ pub struct Config {
     pub signing_keys: SigningKeysConfig,
     pub oidc: OidcConfig,
     pub audit: AuditConfig,
+    pub webhooks: WebhookConfig,
     pub database: DatabaseConfig,
     pub argon2: Argon2Config,
     pub session: SessionConfig,
@@ -74,6 +75,7 @@ impl Default for Config {
             signing_keys: SigningKeysConfig::default(),
             oidc: OidcConfig::default(),
             audit: AuditConfig::default(),
+            webhooks: WebhookConfig::default(),
             database: DatabaseConfig::default(),
             argon2: Argon2Config::default(),
             session: SessionConfig::default(),
@@ -157,6 +159,20 @@ impl Default for AuditConfig {
         Self {
             retention_days: 365,
         }
+    }
+}
+
+/// Webhooks.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct WebhookConfig {
+    /// How long sent (or given-up) messages and their delivery log are kept.
+    pub retention_days: i64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self { retention_days: 30 }
     }
 }
 
@@ -496,6 +512,11 @@ impl Config {
         if !(1..=36_500).contains(&self.audit.retention_days) {
             return Err(ConfigError::Invalid(
                 "audit.retention_days must be 1 to 36500".into(),
+            ));
+        }
+        if !(2..=3650).contains(&self.webhooks.retention_days) {
+            return Err(ConfigError::Invalid(
+                "webhooks.retention_days must be 2 to 3650 (longer than the day of retries)".into(),
             ));
         }
         let o = &self.oidc;

@@ -206,6 +206,11 @@ fn lock_keys(conn: &mut DbConnection) -> Result<(), StorageError> {
 }
 
 impl KeySet {
+    /// The master key, for other secrets kept sealed at rest (webhook signing secrets).
+    pub fn master(&self) -> &MasterKey {
+        &self.master
+    }
+
     pub fn new(master: MasterKey, config: SigningKeysConfig) -> Self {
         Self {
             master,

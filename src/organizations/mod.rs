@@ -9,6 +9,7 @@ use crate::domain::organization::{
     self as rules, ADMIN_ROLE, MEMBER_ROLE, Membership, Organization, Role,
 };
 use crate::storage::{DbConnection, StorageError, organizations as store, users};
+use crate::webhooks;
 
 /// Why an organization operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -138,6 +139,12 @@ pub async fn create(state: &AppState, input: NewOrganization) -> Result<Organiza
     let owner = input.owner.clone();
     in_transaction(state, move |c| {
         store::insert(c, &stored)?;
+        webhooks::emit_in(
+            c,
+            now,
+            "organization.created",
+            webhooks::organization_data(&stored),
+        )?;
         for (key, name, permissions) in rules::built_in_roles() {
             let role = Role {
                 key: key.into(),
@@ -149,15 +156,19 @@ pub async fn create(state: &AppState, input: NewOrganization) -> Result<Organiza
         }
         if let Some(owner) = owner {
             let user_id = user_id_in(c, &owner)?;
-            store::insert_membership(
+            let membership = Membership {
+                organization_id: stored.id.clone(),
+                user_id,
+                role: ADMIN_ROLE.into(),
+                created_at: now,
+                updated_at: now,
+            };
+            store::insert_membership(c, &membership)?;
+            webhooks::emit_in(
                 c,
-                &Membership {
-                    organization_id: stored.id.clone(),
-                    user_id,
-                    role: ADMIN_ROLE.into(),
-                    created_at: now,
-                    updated_at: now,
-                },
+                now,
+                "organizationMembership.created",
+                webhooks::membership_data(&membership),
             )?;
         }
         Ok(())
@@ -228,6 +239,12 @@ pub async fn update(
         }
         org.updated_at = now;
         store::update(c, &org)?;
+        webhooks::emit_in(
+            c,
+            now,
+            "organization.updated",
+            webhooks::organization_data(&org),
+        )?;
         Ok(org)
     })
     .await
@@ -236,9 +253,16 @@ pub async fn update(
 /// Deletes an organization with its roles and memberships.
 pub async fn delete(state: &AppState, reference: &str) -> Result<Organization, OrgError> {
     let reference = reference.to_string();
+    let now = state.clock.now();
     in_transaction(state, move |c| {
         let org = find_in(c, &reference)?;
         store::delete(c, &org.id)?;
+        webhooks::emit_in(
+            c,
+            now,
+            "organization.deleted",
+            webhooks::organization_data(&org),
+        )?;
         Ok(org)
     })
     .await
@@ -369,6 +393,12 @@ pub async fn add_member(
             updated_at: now,
         };
         store::insert_membership(c, &membership)?;
+        webhooks::emit_in(
+            c,
+            now,
+            "organizationMembership.created",
+            webhooks::membership_data(&membership),
+        )?;
         Ok(membership)
     })
     .await
@@ -421,6 +451,12 @@ pub async fn set_member_role(
         store::set_role(c, &org.id, &user_id, &role, now)?;
         membership.role = role;
         membership.updated_at = now;
+        webhooks::emit_in(
+            c,
+            now,
+            "organizationMembership.updated",
+            webhooks::membership_data(&membership),
+        )?;
         Ok(membership)
     })
     .await
@@ -433,6 +469,7 @@ pub async fn remove_member(
     user: &str,
 ) -> Result<Membership, OrgError> {
     let (org, user) = (org.to_string(), user.to_string());
+    let now = state.clock.now();
     in_transaction(state, move |c| {
         let org = find_in(c, &org)?;
         store::lock(c, &org.id)?;
@@ -444,6 +481,12 @@ pub async fn remove_member(
             return Err(OrgError::LastAdmin);
         }
         store::delete_membership(c, &org.id, &user_id)?;
+        webhooks::emit_in(
+            c,
+            now,
+            "organizationMembership.deleted",
+            webhooks::membership_data(&membership),
+        )?;
         Ok(membership)
     })
     .await

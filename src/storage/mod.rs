@@ -19,6 +19,7 @@ pub mod sessions;
 pub mod signing_keys;
 pub mod throttle_counters;
 pub mod users;
+pub mod webhooks;
 
 pub use connection::{Db, DbConnection};
 

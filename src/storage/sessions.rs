@@ -120,14 +120,22 @@ pub fn delete_for_user(conn: &mut DbConnection, user_id: &str, id: &str) -> Stor
     Ok(deleted > 0)
 }
 
-/// Deletes every session of the user except `keep`.
-pub fn delete_others(conn: &mut DbConnection, user_id: &str, keep: &str) -> StorageResult<usize> {
-    Ok(diesel::delete(
-        sessions::table
-            .filter(sessions::user_id.eq(user_id))
-            .filter(sessions::id.ne(keep)),
-    )
-    .execute(conn)?)
+/// Deletes every session of the user except `keep` (none when `keep` is `None`); returns the ids
+/// of the sessions it ended.
+pub fn delete_others(
+    conn: &mut DbConnection,
+    user_id: &str,
+    keep: Option<&str>,
+) -> StorageResult<Vec<String>> {
+    let ids: Vec<String> = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::id.ne(keep.unwrap_or_default()))
+        .select(sessions::id)
+        .load(conn)?;
+    if !ids.is_empty() {
+        diesel::delete(sessions::table.filter(sessions::id.eq_any(&ids))).execute(conn)?;
+    }
+    Ok(ids)
 }
 
 /// Deletes every session of the user.
@@ -135,12 +143,16 @@ pub fn delete_all_for_user(conn: &mut DbConnection, user_id: &str) -> StorageRes
     Ok(diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?)
 }
 
-/// Deletes the session with this cookie digest (sign-out).
-pub fn delete_by_token(conn: &mut DbConnection, digest: &SecretDigest) -> StorageResult<bool> {
-    let deleted =
-        diesel::delete(sessions::table.filter(sessions::token_digest.eq(digest.as_str())))
-            .execute(conn)?;
-    Ok(deleted > 0)
+/// Deletes the session with this cookie digest (sign-out); returns it when there was one.
+pub fn delete_by_token(
+    conn: &mut DbConnection,
+    digest: &SecretDigest,
+) -> StorageResult<Option<SessionRecord>> {
+    let Some(found) = find_by_token(conn, digest)? else {
+        return Ok(None);
+    };
+    diesel::delete(sessions::table.find(&found.id)).execute(conn)?;
+    Ok(Some(found))
 }
 
 /// Deletes sessions past their absolute end or idle for longer than the timeout.

@@ -1,6 +1,6 @@
 //! The `users` table.
 
-use super::schema::{sessions, users};
+use super::schema::users;
 use super::{DbConnection, StorageError, StorageResult};
 use crate::clock::UnixTime;
 use crate::domain::{EmailAddress, User};
@@ -233,7 +233,7 @@ pub fn set_password(
     hash: &str,
     keep_session: Option<&str>,
     now: UnixTime,
-) -> StorageResult<()> {
+) -> StorageResult<Vec<String>> {
     let id = id.to_string();
     let hash = hash.to_string();
     let keep = keep_session.map(str::to_string);
@@ -248,14 +248,10 @@ pub fn set_password(
         if changed == 0 {
             return Err(StorageError::NotFound);
         }
-        let others = sessions::table.filter(sessions::user_id.eq(&id));
-        match &keep {
-            Some(keep) => diesel::delete(others.filter(sessions::id.ne(keep))).execute(c)?,
-            None => diesel::delete(others).execute(c)?,
-        };
+        let ended = super::sessions::delete_others(c, &id, keep.as_deref())?;
         // Tokens issued before the change stop working, offline ones included.
         super::grants::revoke_all_for_user(c, &id, now)?;
-        Ok::<_, StorageError>(())
+        Ok::<_, StorageError>(ended)
     })
 }
 
@@ -283,7 +279,7 @@ pub fn set_disabled(
     id: &str,
     disabled: bool,
     now: UnixTime,
-) -> StorageResult<()> {
+) -> StorageResult<Vec<String>> {
     let id = id.to_string();
     super::write_transaction(conn, |c| {
         let changed = diesel::update(users::table.find(&id))
@@ -292,11 +288,12 @@ pub fn set_disabled(
         if changed == 0 {
             return Err(StorageError::NotFound);
         }
+        let mut ended = Vec::new();
         if disabled {
-            diesel::delete(sessions::table.filter(sessions::user_id.eq(&id))).execute(c)?;
+            ended = super::sessions::delete_others(c, &id, None)?;
             super::grants::revoke_all_for_user(c, &id, now)?;
         }
-        Ok::<_, StorageError>(())
+        Ok::<_, StorageError>(ended)
     })
 }
 

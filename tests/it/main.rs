@@ -13,3 +13,4 @@ mod ops;
 mod organizations;
 mod storage;
 mod web;
+mod webhooks;

@@ -9,7 +9,19 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone)]
 pub struct Received {
     pub line: String,
+    /// Header names in lowercase, with their values.
+    pub headers: Vec<(String, String)>,
     pub body: String,
+}
+
+impl Received {
+    /// The first value of a header (name in lowercase).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// The sink: its base URL and what it received.
@@ -42,10 +54,14 @@ impl HttpSink {
                 let mut line = String::new();
                 let _ = reader.read_line(&mut line);
                 let mut length = 0usize;
+                let mut headers = Vec::new();
                 loop {
                     let mut header = String::new();
                     if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
                         break;
+                    }
+                    if let Some((name, value)) = header.split_once(':') {
+                        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
                     }
                     if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
                         length = v.trim().parse().unwrap_or(0);
@@ -63,6 +79,7 @@ impl HttpSink {
                 );
                 log.lock().expect("log").push(Received {
                     line: line.trim().to_string(),
+                    headers,
                     body: String::from_utf8_lossy(&body).into_owned(),
                 });
             }

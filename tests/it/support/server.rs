@@ -74,6 +74,10 @@ impl TestServer {
                     server_state.clone(),
                     std::time::Duration::from_millis(200),
                 ));
+                actix_web::rt::spawn(tessera::webhooks::worker::deliver_forever(
+                    server_state.clone(),
+                    std::time::Duration::from_millis(200),
+                ));
                 let server = tessera::server::serve(server_state, listener).expect("serve");
                 let _ = tx.send(server.handle());
                 let _ = server.await;
