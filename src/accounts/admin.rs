@@ -203,7 +203,18 @@ pub async fn delete_user(state: &AppState, reference: &str) -> Result<User, Acco
                     return Ok::<_, crate::storage::StorageError>(Err(sole));
                 }
                 let pending = crate::storage::grants::pending_logouts_for_user(c, &id)?;
+                let memberships = crate::storage::organizations::of_user(c, &id)?;
+                let ended = crate::storage::sessions::delete_others(c, &id, None)?;
                 users::delete(c, &id)?;
+                crate::webhooks::sessions_ended_in(c, now, &id, &ended, "user_deleted")?;
+                for (_, membership) in &memberships {
+                    crate::webhooks::emit_in(
+                        c,
+                        now,
+                        "organizationMembership.deleted",
+                        crate::webhooks::membership_data(membership),
+                    )?;
+                }
                 crate::webhooks::user_event_in(c, now, "user.deleted", &deleted)?;
                 Ok(Ok(pending))
             })

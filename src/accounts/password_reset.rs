@@ -7,8 +7,8 @@ use super::links::{self, LinkRequest};
 use super::{AccountError, mail_budget_allows};
 use crate::app::AppState;
 use crate::crypto::SecretDigest;
-use crate::domain::EmailAddress;
 use crate::domain::sign_in_throttle::{self as throttle, Scope};
+use crate::domain::{EmailAddress, User};
 use crate::storage::one_time_tokens::{self, Purpose};
 use crate::storage::{throttle_counters, users};
 
@@ -106,6 +106,12 @@ pub async fn complete(
 
     let user_id = user.id.clone();
     let account_key = throttle::key(Scope::Account, user.email.as_str());
+    let was_unverified = !user.email_verified;
+    let verified = User {
+        email_verified: true,
+        updated_at: now,
+        ..user.clone()
+    };
     let changed = state
         .db
         .run(move |conn| {
@@ -120,6 +126,9 @@ pub async fn complete(
                 let ended = users::set_password(c, &user_id, &hash, None, now)?;
                 crate::webhooks::sessions_ended_in(c, now, &user_id, &ended, "password_reset")?;
                 users::mark_email_verified(c, &user_id, now)?;
+                if was_unverified {
+                    crate::webhooks::user_event_in(c, now, "user.updated", &verified)?;
+                }
                 crate::audit::record_in(
                     c,
                     crate::audit::Event::new(

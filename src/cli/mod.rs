@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod client;
 pub mod exit;
+pub mod invite;
 pub mod keys;
 pub mod member;
 pub mod migrate;
@@ -60,6 +61,8 @@ pub enum Command {
     Member(member::MemberArgs),
     /// Read the audit log.
     Audit(audit::AuditArgs),
+    /// Invite people to an organization.
+    Invite(invite::InviteArgs),
     /// Manage webhook endpoints and their deliveries.
     Webhook(webhook::WebhookArgs),
 }
@@ -106,6 +109,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Member(args) => args.json,
         Command::Audit(args) => args.json,
         Command::Webhook(args) => args.json,
+        Command::Invite(args) => args.json,
         _ => false,
     };
     let result = run(cli);
@@ -136,6 +140,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Member(args) => member::run(loaded.config, args),
         Command::Audit(args) => audit::run(loaded.config, args),
         Command::Webhook(args) => webhook::run(loaded.config, args),
+        Command::Invite(args) => invite::run(loaded.config, args),
     }
 }
 

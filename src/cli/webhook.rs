@@ -82,6 +82,7 @@ fn webhook_error(error: WebhookError, key: &str) -> CliError {
             what,
             key: key.to_string(),
         },
+        WebhookError::Busy => CliError::Conflict(error.to_string()),
         WebhookError::Unavailable => CliError::Unavailable,
         WebhookError::Internal(reason) => CliError::Failed(reason),
     }

@@ -47,6 +47,7 @@ pub struct Config {
     pub oidc: OidcConfig,
     pub audit: AuditConfig,
     pub webhooks: WebhookConfig,
+    pub organizations: OrganizationConfig,
     pub database: DatabaseConfig,
     pub argon2: Argon2Config,
     pub session: SessionConfig,
@@ -76,6 +77,7 @@ impl Default for Config {
             oidc: OidcConfig::default(),
             audit: AuditConfig::default(),
             webhooks: WebhookConfig::default(),
+            organizations: OrganizationConfig::default(),
             database: DatabaseConfig::default(),
             argon2: Argon2Config::default(),
             session: SessionConfig::default(),
@@ -159,6 +161,20 @@ impl Default for AuditConfig {
         Self {
             retention_days: 365,
         }
+    }
+}
+
+/// Organizations.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct OrganizationConfig {
+    /// How long an invitation link works.
+    pub invitation_days: i64,
+}
+
+impl Default for OrganizationConfig {
+    fn default() -> Self {
+        Self { invitation_days: 7 }
     }
 }
 
@@ -512,6 +528,11 @@ impl Config {
         if !(1..=36_500).contains(&self.audit.retention_days) {
             return Err(ConfigError::Invalid(
                 "audit.retention_days must be 1 to 36500".into(),
+            ));
+        }
+        if !(1..=90).contains(&self.organizations.invitation_days) {
+            return Err(ConfigError::Invalid(
+                "organizations.invitation_days must be 1 to 90".into(),
             ));
         }
         if !(2..=3650).contains(&self.webhooks.retention_days) {

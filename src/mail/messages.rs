@@ -54,6 +54,16 @@ struct PasswordResetMail<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "mail/invitation.txt")]
+struct InvitationMail<'a> {
+    product: &'a str,
+    organization: &'a str,
+    role: &'a str,
+    link: &'a str,
+    days: i64,
+}
+
+#[derive(Template)]
 #[template(path = "mail/password_changed.txt")]
 struct PasswordChangedMail<'a> {
     product: &'a str,
@@ -133,6 +143,31 @@ impl MailContext {
         self.mail(
             to,
             format!("Reset your {} password", self.product_name),
+            text,
+        )
+    }
+
+    /// An invitation to join an organization.
+    pub fn invitation(
+        &self,
+        to: &str,
+        organization: &str,
+        role: &str,
+        token: &str,
+        ttl_seconds: i64,
+    ) -> OutgoingMail {
+        let link = self.url(&format!("/invitations/accept?token={token}"));
+        let text = InvitationMail {
+            product: &self.product_name,
+            organization,
+            role,
+            link: &link,
+            days: (ttl_seconds / 86400).max(1),
+        }
+        .render();
+        self.mail(
+            to,
+            format!("Join {organization} on {}", self.product_name),
             text,
         )
     }

@@ -3,6 +3,8 @@
 //! one transaction with the organization's row locked, so two concurrent demotions cannot both
 //! pass the check.
 
+pub mod invitations;
+
 use crate::app::AppState;
 use crate::domain::FieldError;
 use crate::domain::organization::{
@@ -256,7 +258,17 @@ pub async fn delete(state: &AppState, reference: &str) -> Result<Organization, O
     let now = state.clock.now();
     in_transaction(state, move |c| {
         let org = find_in(c, &reference)?;
+        store::lock(c, &org.id)?;
+        let members = store::members(c, &org.id)?;
         store::delete(c, &org.id)?;
+        for (membership, _) in &members {
+            webhooks::emit_in(
+                c,
+                now,
+                "organizationMembership.deleted",
+                webhooks::membership_data(membership),
+            )?;
+        }
         webhooks::emit_in(
             c,
             now,

@@ -11,6 +11,7 @@ pub mod clients;
 pub mod connection;
 pub mod consents;
 pub mod grants;
+pub mod invitations;
 pub mod migrations;
 pub mod one_time_tokens;
 pub mod organizations;

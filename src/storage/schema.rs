@@ -86,7 +86,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_messages,
     webhook_deliveries,
-    webhook_attempts
+    webhook_attempts,
+    organization_invitations
 );
 
 diesel::table! {
@@ -284,6 +285,7 @@ diesel::table! {
         attempts -> BigInt,
         next_attempt_at -> BigInt,
         held_until -> BigInt,
+        claim_token -> Nullable<Text>,
         give_up_at -> BigInt,
         last_status -> Nullable<Integer>,
         last_error -> Nullable<Text>,
@@ -307,3 +309,21 @@ diesel::table! {
 diesel::joinable!(webhook_deliveries -> webhook_messages (message_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+
+diesel::table! {
+    organization_invitations (id) {
+        id -> Text,
+        organization_id -> Text,
+        email -> Text,
+        role_key -> Text,
+        token_digest -> Text,
+        state -> Text,
+        invited_by -> Nullable<Text>,
+        accepted_by -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::joinable!(organization_invitations -> organizations (organization_id));

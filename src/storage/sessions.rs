@@ -127,11 +127,17 @@ pub fn delete_others(
     user_id: &str,
     keep: Option<&str>,
 ) -> StorageResult<Vec<String>> {
-    let ids: Vec<String> = sessions::table
+    let query = sessions::table
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::id.ne(keep.unwrap_or_default()))
-        .select(sessions::id)
-        .load(conn)?;
+        .select(sessions::id);
+    // On PostgreSQL the rows are locked first, so a concurrent sign-out of one of them either
+    // waits for this deletion or has already removed it from the list: each ending is counted
+    // (and announced) once.
+    let ids: Vec<String> = match conn {
+        DbConnection::Pg(pg) => query.for_update().load(pg)?,
+        DbConnection::Sqlite(lite) => query.load(lite)?,
+    };
     if !ids.is_empty() {
         diesel::delete(sessions::table.filter(sessions::id.eq_any(&ids))).execute(conn)?;
     }
@@ -151,8 +157,9 @@ pub fn delete_by_token(
     let Some(found) = find_by_token(conn, digest)? else {
         return Ok(None);
     };
-    diesel::delete(sessions::table.find(&found.id)).execute(conn)?;
-    Ok(Some(found))
+    // Only the deletion that removed the row reports it (a concurrent one sees 0 rows).
+    let deleted = diesel::delete(sessions::table.find(&found.id)).execute(conn)?;
+    Ok((deleted == 1).then_some(found))
 }
 
 /// Deletes sessions past their absolute end or idle for longer than the timeout.

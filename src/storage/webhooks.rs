@@ -9,7 +9,7 @@ use crate::clock::UnixTime;
 use diesel::prelude::*;
 
 /// A registered endpoint. The signing secret is sealed with the master key.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhook_endpoints)]
 pub struct EndpointRow {
     pub id: String,
@@ -49,6 +49,8 @@ pub struct DeliveryRow {
     pub attempts: i64,
     pub next_attempt_at: i64,
     pub held_until: i64,
+    /// Set by each claim; only the holder of the latest claim may move the delivery on.
+    pub claim_token: Option<String>,
     pub give_up_at: i64,
     pub last_status: Option<i32>,
     pub last_error: Option<String>,
@@ -76,9 +78,32 @@ pub fn insert_endpoint(conn: &mut DbConnection, row: &EndpointRow) -> StorageRes
     Ok(())
 }
 
+/// Saves an endpoint's settings (never its secret: see [`set_secret`]).
 pub fn update_endpoint(conn: &mut DbConnection, row: &EndpointRow) -> StorageResult<()> {
     diesel::update(webhook_endpoints::table.find(&row.id))
-        .set(row)
+        .set((
+            webhook_endpoints::url.eq(&row.url),
+            webhook_endpoints::description.eq(&row.description),
+            webhook_endpoints::event_types.eq(&row.event_types),
+            webhook_endpoints::disabled.eq(row.disabled),
+            webhook_endpoints::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces an endpoint's sealed secret.
+pub fn set_secret(
+    conn: &mut DbConnection,
+    id: &str,
+    sealed_secret: &str,
+    now: UnixTime,
+) -> StorageResult<()> {
+    diesel::update(webhook_endpoints::table.find(id))
+        .set((
+            webhook_endpoints::sealed_secret.eq(sealed_secret),
+            webhook_endpoints::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -140,20 +165,26 @@ pub struct Claimed {
     pub endpoint: EndpointRow,
 }
 
-/// Claims up to `limit` due deliveries until `now + hold_seconds`, so no other worker takes them
-/// meanwhile. A worker that dies mid-delivery leaves its claim to run out; the delivery is then
-/// due again (at least once, never lost).
+/// Claims up to `limit` due deliveries to enabled endpoints until `now + hold_seconds`, so no
+/// other worker takes them meanwhile, under a fresh `claim_token`. A worker that dies
+/// mid-delivery leaves its claim to run out; the delivery is then due again (at least once,
+/// never lost). Deliveries to a disabled endpoint wait, pending, until it is enabled again.
 pub fn claim_due(
     conn: &mut DbConnection,
     now: UnixTime,
     hold_seconds: i64,
     limit: i64,
+    claim_token: &str,
 ) -> StorageResult<Vec<Claimed>> {
     super::write_transaction(conn, |c| {
+        let enabled = webhook_endpoints::table
+            .filter(webhook_endpoints::disabled.eq(false))
+            .select(webhook_endpoints::id);
         let due = webhook_deliveries::table
             .filter(webhook_deliveries::state.eq(PENDING))
             .filter(webhook_deliveries::next_attempt_at.le(now))
             .filter(webhook_deliveries::held_until.le(now))
+            .filter(webhook_deliveries::endpoint_id.eq_any(enabled))
             .order(webhook_deliveries::next_attempt_at.asc())
             .limit(limit)
             .select(webhook_deliveries::id);
@@ -165,7 +196,10 @@ pub fn claim_due(
             return Ok(Vec::new());
         }
         diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
-            .set(webhook_deliveries::held_until.eq(now + hold_seconds))
+            .set((
+                webhook_deliveries::held_until.eq(now + hold_seconds),
+                webhook_deliveries::claim_token.eq(claim_token),
+            ))
             .execute(c)?;
         let rows: Vec<(DeliveryRow, MessageRow, EndpointRow)> = webhook_deliveries::table
             .inner_join(webhook_messages::table)
@@ -198,24 +232,35 @@ pub struct Outcome {
     pub next_attempt_at: UnixTime,
 }
 
-/// Logs a try and moves the delivery on; releases the claim.
-pub fn finish_attempt(conn: &mut DbConnection, outcome: &Outcome) -> StorageResult<()> {
+/// Logs a try and, when the claim is still this worker's, moves the delivery on and releases
+/// it. A claim that ran out and was taken by another worker (or reset by a redelivery) is left
+/// to its new holder; the try is logged all the same. Returns whether the delivery moved on.
+pub fn finish_attempt(
+    conn: &mut DbConnection,
+    outcome: &Outcome,
+    claim_token: &str,
+) -> StorageResult<bool> {
     super::write_transaction(conn, |c| {
         diesel::insert_into(webhook_attempts::table)
             .values(&outcome.attempt)
             .execute(c)?;
-        diesel::update(webhook_deliveries::table.find(&outcome.attempt.delivery_id))
-            .set((
-                webhook_deliveries::state.eq(outcome.state),
-                webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-                webhook_deliveries::next_attempt_at.eq(outcome.next_attempt_at),
-                webhook_deliveries::held_until.eq(0),
-                webhook_deliveries::last_status.eq(outcome.attempt.status_code),
-                webhook_deliveries::last_error.eq(&outcome.attempt.error),
-                webhook_deliveries::updated_at.eq(outcome.attempt.attempted_at),
-            ))
-            .execute(c)?;
-        Ok(())
+        let moved = diesel::update(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::id.eq(&outcome.attempt.delivery_id))
+                .filter(webhook_deliveries::claim_token.eq(claim_token)),
+        )
+        .set((
+            webhook_deliveries::state.eq(outcome.state),
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::next_attempt_at.eq(outcome.next_attempt_at),
+            webhook_deliveries::held_until.eq(0),
+            webhook_deliveries::claim_token.eq(None::<String>),
+            webhook_deliveries::last_status.eq(outcome.attempt.status_code),
+            webhook_deliveries::last_error.eq(&outcome.attempt.error),
+            webhook_deliveries::updated_at.eq(outcome.attempt.attempted_at),
+        ))
+        .execute(c)?;
+        Ok(moved == 1)
     })
 }
 
@@ -261,22 +306,46 @@ pub fn attempts(conn: &mut DbConnection, delivery_id: &str) -> StorageResult<Vec
         .load(conn)?)
 }
 
-/// Makes a delivery due now again, with a fresh retry window; false when there is none.
+/// What a redelivery found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redelivery {
+    Scheduled,
+    /// A worker is sending it right now.
+    Busy,
+    NotFound,
+}
+
+/// Makes a delivery due now again, with a fresh retry window and backoff (its log stays);
+/// refused while a worker holds it.
 pub fn redeliver(
     conn: &mut DbConnection,
     id: &str,
     now: UnixTime,
     give_up_at: UnixTime,
-) -> StorageResult<bool> {
-    let changed = diesel::update(webhook_deliveries::table.find(id))
+) -> StorageResult<Redelivery> {
+    super::write_transaction(conn, |c| {
+        let Some(found) = find_delivery(c, id)? else {
+            return Ok(Redelivery::NotFound);
+        };
+        if found.held_until > now {
+            return Ok(Redelivery::Busy);
+        }
+        diesel::update(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::id.eq(id))
+                .filter(webhook_deliveries::held_until.le(now)),
+        )
         .set((
             webhook_deliveries::state.eq(PENDING),
+            webhook_deliveries::attempts.eq(0),
             webhook_deliveries::next_attempt_at.eq(now),
             webhook_deliveries::give_up_at.eq(give_up_at),
+            webhook_deliveries::claim_token.eq(None::<String>),
             webhook_deliveries::updated_at.eq(now),
         ))
-        .execute(conn)?;
-    Ok(changed == 1)
+        .execute(c)?;
+        Ok(Redelivery::Scheduled)
+    })
 }
 
 /// Deletes messages older than `cutoff` that nothing is still trying to deliver; returns how many.

@@ -11,6 +11,7 @@ pub mod end_session;
 pub mod error_pages;
 pub mod form_post;
 pub mod forms;
+pub mod invitation;
 pub mod notices;
 pub mod page;
 pub mod password_reset;
@@ -53,6 +54,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, development: bool) {
         )
         .route("/sign-out", web::get().to(sign_out::show))
         .route("/sign-out", web::post().to(sign_out::submit))
+        .route("/invitations/accept", web::get().to(invitation::show))
+        .route("/invitations/accept", web::post().to(invitation::submit))
         .route("/account", web::get().to(account::show))
         .route("/account/profile", web::post().to(account::save_profile))
         .route(

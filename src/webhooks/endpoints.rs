@@ -14,6 +14,8 @@ pub enum WebhookError {
     Invalid(FieldError),
     #[error("no {0} matches")]
     NotFound(&'static str),
+    #[error("a worker is sending it right now; try again in a minute")]
+    Busy,
     #[error("the database is unavailable")]
     Unavailable,
     #[error("{0}")]
@@ -52,7 +54,7 @@ pub struct Endpoint {
 impl From<EndpointRow> for Endpoint {
     fn from(row: EndpointRow) -> Self {
         Self {
-            event_types: super::parse_filter(&row.event_types),
+            event_types: super::parse_filter(&row.event_types).unwrap_or_default(),
             id: row.id,
             url: row.url,
             description: row.description,
@@ -74,7 +76,14 @@ pub struct EndpointInput {
 }
 
 fn check_url(url: &str) -> Result<String, FieldError> {
-    crate::domain::client::check_server_uri("url", url.trim())
+    let checked = crate::domain::client::check_server_uri("url", url.trim())?;
+    if url::Url::parse(&checked).is_ok_and(|u| !u.username().is_empty() || u.password().is_some()) {
+        return Err(FieldError::new(
+            "url",
+            "must not carry a user name or password; the signature authenticates Tessera",
+        ));
+    }
+    Ok(checked)
 }
 
 fn check_description(text: &str) -> Result<String, FieldError> {
@@ -219,13 +228,13 @@ pub async fn update(
 
 /// Gives an endpoint a new signing secret (shown once); the old one stops at once.
 pub async fn rotate_secret(state: &AppState, id: &str) -> Result<String, WebhookError> {
-    let mut row = find_row(state, id).await?;
+    let row = find_row(state, id).await?;
     let secret = signature::new_secret();
-    row.sealed_secret = seal(state, &row.id, &secret)?;
-    row.updated_at = state.clock.now();
+    let sealed = seal(state, &row.id, &secret)?;
+    let now = state.clock.now();
     state
         .db
-        .run(move |conn| store::update_endpoint(conn, &row))
+        .run(move |conn| store::set_secret(conn, &row.id, &sealed, now))
         .await?;
     Ok(secret)
 }
@@ -329,15 +338,18 @@ pub async fn attempts(
 
 /// Sends a delivery again now (delivered, failed or pending), with a fresh retry window.
 pub async fn redeliver(state: &AppState, delivery_id: &str) -> Result<(), WebhookError> {
+    if delivery_id.is_empty() || delivery_id.len() > 100 {
+        return Err(WebhookError::NotFound("delivery"));
+    }
     let id = delivery_id.to_string();
     let now = state.clock.now();
-    let found = state
+    let outcome = state
         .db
         .run(move |conn| store::redeliver(conn, &id, now, now + super::RETRY_WINDOW_SECONDS))
         .await?;
-    if found {
-        Ok(())
-    } else {
-        Err(WebhookError::NotFound("delivery"))
+    match outcome {
+        store::Redelivery::Scheduled => Ok(()),
+        store::Redelivery::Busy => Err(WebhookError::Busy),
+        store::Redelivery::NotFound => Err(WebhookError::NotFound("delivery")),
     }
 }

@@ -34,8 +34,12 @@ pub const EVENT_TYPES: &[&str] = &[
 /// How long a delivery is retried before it is given up.
 pub const RETRY_WINDOW_SECONDS: i64 = 24 * 3600;
 
-/// Whether an endpoint's filter (exact types or `family.*`; empty for all) takes this event type.
-pub fn wants(filter: &[String], event_type: &str) -> bool {
+/// Whether an endpoint's filter (exact types or `family.*`; empty for all) takes this event type;
+/// an unreadable filter takes nothing.
+pub fn wants(filter: Option<&[String]>, event_type: &str) -> bool {
+    let Some(filter) = filter else {
+        return false;
+    };
     filter.is_empty()
         || filter.iter().any(|f| match f.strip_suffix(".*") {
             Some(family) => event_type
@@ -45,9 +49,9 @@ pub fn wants(filter: &[String], event_type: &str) -> bool {
         })
 }
 
-/// The event types of a filter as stored (a JSON array).
-pub fn parse_filter(stored: &str) -> Vec<String> {
-    serde_json::from_str(stored).unwrap_or_default()
+/// The event types of a filter as stored (a JSON array); `None` when unreadable.
+pub fn parse_filter(stored: &str) -> Option<Vec<String>> {
+    serde_json::from_str(stored).ok()
 }
 
 /// Writes an event to the outbox for every enabled endpoint that wants it, inside the caller's
@@ -58,10 +62,9 @@ pub fn emit_in(
     event_type: &'static str,
     data: Value,
 ) -> StorageResult<()> {
-    debug_assert!(EVENT_TYPES.contains(&event_type));
     let targets: Vec<String> = store::enabled_endpoints(conn)?
         .into_iter()
-        .filter(|e| wants(&parse_filter(&e.event_types), event_type))
+        .filter(|e| wants(parse_filter(&e.event_types).as_deref(), event_type))
         .map(|e| e.id)
         .collect();
     if targets.is_empty() {
@@ -88,6 +91,7 @@ pub fn emit_in(
             attempts: 0,
             next_attempt_at: now,
             held_until: 0,
+            claim_token: None,
             give_up_at: now + RETRY_WINDOW_SECONDS,
             last_status: None,
             last_error: None,
@@ -149,8 +153,6 @@ pub fn session_created_in(
             "user_id": session.user_id,
             "created_at": timestamp(session.created_at),
             "expires_at": timestamp(session.expires_at),
-            "ip": session.ip,
-            "user_agent": session.user_agent,
         }),
     )
 }
@@ -194,6 +196,21 @@ pub fn organization_data(org: &crate::domain::organization::Organization) -> Val
     })
 }
 
+/// The `data` of `organizationInvitation.*` events (never the link).
+pub fn invitation_data(i: &crate::storage::invitations::InvitationRow) -> Value {
+    json!({
+        "id": i.id,
+        "organization_id": i.organization_id,
+        "email": i.email,
+        "role": i.role_key,
+        "state": i.state,
+        "invited_by": i.invited_by,
+        "accepted_by": i.accepted_by,
+        "created_at": timestamp(i.created_at),
+        "expires_at": timestamp(i.expires_at),
+    })
+}
+
 /// The `data` of `organizationMembership.*` events.
 pub fn membership_data(m: &crate::domain::organization::Membership) -> Value {
     json!({
@@ -212,11 +229,12 @@ mod tests {
     #[test]
     fn filters_take_exact_types_and_families() {
         let all: Vec<String> = vec![];
-        assert!(wants(&all, "user.created"));
+        assert!(wants(Some(&all), "user.created"));
         let some = vec!["user.created".to_string(), "organization.*".to_string()];
-        assert!(wants(&some, "user.created"));
-        assert!(!wants(&some, "user.deleted"));
-        assert!(wants(&some, "organization.deleted"));
-        assert!(!wants(&some, "organizationMembership.created"));
+        assert!(wants(Some(&some), "user.created"));
+        assert!(!wants(Some(&some), "user.deleted"));
+        assert!(wants(Some(&some), "organization.deleted"));
+        assert!(!wants(Some(&some), "organizationMembership.created"));
+        assert!(!wants(parse_filter("not json").as_deref(), "user.created"));
     }
 }

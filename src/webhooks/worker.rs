@@ -50,24 +50,31 @@ pub async fn deliver_forever(state: AppState, every: Duration) {
 /// Claims and tries every due delivery once, in parallel; returns how many were tried.
 pub async fn deliver_due(state: &AppState) -> Result<usize, StorageError> {
     let now = state.clock.now();
+    let token = uuid::Uuid::now_v7().simple().to_string();
+    let claim = token.clone();
     let claimed = state
         .db
-        .run(move |conn| store::claim_due(conn, now, HOLD_SECONDS, BATCH))
+        .run(move |conn| store::claim_due(conn, now, HOLD_SECONDS, BATCH, &claim))
         .await?;
     let count = claimed.len();
     let mut tries = tokio::task::JoinSet::new();
     for item in claimed {
         let state = state.clone();
+        let token = token.clone();
         tries.spawn(async move {
             let outcome = try_once(&state, &item).await;
             let delivery = item.delivery.id.clone();
-            if let Err(error) = state
+            match state
                 .db
-                .run(move |conn| store::finish_attempt(conn, &outcome))
+                .run(move |conn| store::finish_attempt(conn, &outcome, &token))
                 .await
             {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(%delivery, "webhook claim ran out before the try ended; left to its new holder")
+                }
                 // The claim runs out and the delivery is tried again.
-                tracing::warn!(%error, %delivery, "webhook try not recorded");
+                Err(error) => tracing::warn!(%error, %delivery, "webhook try not recorded"),
             }
         });
     }
@@ -118,13 +125,13 @@ async fn post(state: &AppState, item: &Claimed, key: &[u8]) -> Answer {
         }
         Err(error) => Answer {
             status: None,
-            error: Some(describe(&error)),
+            error: Some(describe(error)),
             excerpt: None,
         },
     }
 }
 
-fn describe(error: &reqwest::Error) -> String {
+fn describe(error: reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -132,26 +139,20 @@ fn describe(error: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
+    // Without the URL: endpoint paths and queries often carry secrets.
+    let error = error.without_url();
     format!("{kind}: {error}")
 }
 
 async fn try_once(state: &AppState, item: &Claimed) -> Outcome {
     let started = std::time::Instant::now();
-    let answer = if item.endpoint.disabled {
-        Answer {
+    let answer = match signing_key(state, &item.endpoint) {
+        Ok(key) => post(state, item, &key).await,
+        Err(error) => Answer {
             status: None,
-            error: Some("endpoint disabled".into()),
+            error: Some(error.to_string()),
             excerpt: None,
-        }
-    } else {
-        match signing_key(state, &item.endpoint) {
-            Ok(key) => post(state, item, &key).await,
-            Err(error) => Answer {
-                status: None,
-                error: Some(error.to_string()),
-                excerpt: None,
-            },
-        }
+        },
     };
     let now = state.clock.now();
     let delivery = &item.delivery;
@@ -159,7 +160,7 @@ async fn try_once(state: &AppState, item: &Claimed) -> Outcome {
     let delivered = answer.error.is_none();
     let (outcome_state, next_attempt_at) = if delivered {
         (store::DELIVERED, now)
-    } else if item.endpoint.disabled || now >= delivery.give_up_at {
+    } else if now >= delivery.give_up_at {
         (store::FAILED, now)
     } else {
         (

@@ -203,37 +203,109 @@ both_backends! {
     }
 }
 
+/// Writes `count` `user.updated` events due at `at` (ahead of the servers' clocks, so their own
+/// workers leave them alone).
+fn emit_due_at(server: &TestServer, at: i64, count: usize) {
+    server
+        .state
+        .db
+        .run_blocking(|conn| {
+            tessera::storage::write_transaction(conn, |c| {
+                for i in 0..count {
+                    tessera::webhooks::emit_in(
+                        c,
+                        at,
+                        "user.updated",
+                        serde_json::json!({ "n": i }),
+                    )?;
+                }
+                Ok::<_, tessera::storage::StorageError>(())
+            })
+        })
+        .expect("emit");
+}
+
 both_backends! {
-    fn two_servers_never_send_the_same_delivery_twice(backend) {
-        let db = Arc::new(TestDb::new(backend));
-        let sink = HttpSink::start(&[]);
-        let a = start(&db);
-        let b = start(&db);
-        let (endpoint, secret) = add_endpoint(&a, &format!("{}/race", sink.base), &["user.created"]);
-        for i in 0..60 {
-            a.create_user(&format!("user{i}@example.com"), PASSWORD);
-        }
-        // Both servers' workers run every 200 ms; each also runs rounds here, from several threads.
-        std::thread::scope(|scope| {
-            for server in [&a, &b, &a, &b] {
-                scope.spawn(move || {
-                    for _ in 0..10 {
-                        server.block_on(tessera::webhooks::worker::deliver_due(&server.state)).expect("round");
-                    }
-                });
-            }
+    fn claims_are_exclusive_and_a_late_worker_cannot_move_a_delivery_on(backend) {
+        let server = TestServer::start_with(backend, |c| c.master_key = Some(master()));
+        let (endpoint, _) = add_endpoint(&server, "https://hooks.example.com/never-called", &[]);
+        let at = tessera::clock::Clock::now(&server.clock) + 100_000;
+        emit_due_at(&server, at, 40);
+
+        // Four workers claim at the same instant, in small batches, on their own connections.
+        let claimed: Vec<Vec<String>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..4)
+                .map(|w| {
+                    let db = server.state.db.clone();
+                    scope.spawn(move || {
+                        let mut mine = Vec::new();
+                        loop {
+                            let got = db
+                                .run_blocking(|c| tessera::storage::webhooks::claim_due(c, at, 60, 3, &format!("w{w}")))
+                                .expect("claim");
+                            if got.is_empty() {
+                                return mine;
+                            }
+                            mine.extend(got.into_iter().map(|g| g.delivery.id));
+                        }
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().expect("worker")).collect()
         });
-        wait_until("every delivery done", || {
-            deliveries(&a, &endpoint).iter().all(|d| d.state == "delivered")
-        });
-        let received = sink.received();
-        let ids: BTreeSet<&str> = received.iter().filter_map(|r| r.header("webhook-id")).collect();
-        assert_eq!(ids.len(), 60);
-        assert_eq!(received.len(), 60, "a delivery was sent twice");
-        for r in &received {
-            verify(r, &secret);
-        }
-        assert!(deliveries(&a, &endpoint).iter().all(|d| d.attempts == 1));
+        let all: Vec<&String> = claimed.iter().flatten().collect();
+        let distinct: BTreeSet<&String> = all.iter().copied().collect();
+        assert_eq!(all.len(), 40, "every due delivery claimed once: {claimed:?}");
+        assert_eq!(distinct.len(), 40, "no delivery claimed twice");
+
+        let db = &server.state.db;
+        let claim = |now: i64, token: &str| {
+            db.run_blocking(|c| tessera::storage::webhooks::claim_due(c, now, 60, 100, token)).expect("claim")
+        };
+        assert!(claim(at + 59, "early").is_empty(), "held deliveries are not claimed again");
+        // A claim that ran out is taken over; the old holder's late result does not count.
+        let taken = claim(at + 61, "new");
+        assert_eq!(taken.len(), 40);
+        let first = &taken[0].delivery;
+        let old_token = claimed.iter().position(|ids| ids.contains(&first.id)).map(|w| format!("w{w}")).expect("old holder");
+        let outcome = |state: &'static str| tessera::storage::webhooks::Outcome {
+            attempt: tessera::storage::webhooks::AttemptRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                delivery_id: first.id.clone(),
+                attempted_at: at + 62,
+                status_code: Some(200),
+                error: None,
+                response_excerpt: None,
+                duration_ms: 1,
+            },
+            state,
+            next_attempt_at: at + 62,
+        };
+        let late = db.run_blocking(|c| tessera::storage::webhooks::finish_attempt(c, &outcome("delivered"), &old_token)).expect("finish");
+        assert!(!late, "a stale claim cannot move the delivery on");
+        // (The server's clock is far behind `at`, so the claim still holds for it.)
+        assert!(
+            matches!(
+                server.block_on(endpoints::redeliver(&server.state, &first.id)),
+                Err(endpoints::WebhookError::Busy)
+            ),
+            "redelivery waits for the holder"
+        );
+        let current = db.run_blocking(|c| tessera::storage::webhooks::finish_attempt(c, &outcome("delivered"), "new")).expect("finish");
+        assert!(current);
+        let log = server.block_on(endpoints::attempts(&server.state, &first.id)).expect("log");
+        assert_eq!(log.len(), 2, "both tries are in the log");
+
+        // A disabled endpoint's backlog waits, pending, and resumes when it is enabled again.
+        let toggle = |disabled: bool| {
+            server
+                .block_on(endpoints::update(&server.state, &endpoint, EndpointInput { disabled: Some(disabled), ..Default::default() }))
+                .expect("toggle")
+        };
+        toggle(true);
+        assert!(claim(at + 200, "off").is_empty());
+        toggle(false);
+        assert_eq!(claim(at + 200, "on").len(), 39);
     }
 }
 
@@ -259,16 +331,19 @@ both_backends! {
         std::thread::sleep(Duration::from_millis(500));
         assert_eq!(deliveries(&server, &endpoint)[0].attempts, 2, "a failed delivery is not retried");
 
-        // An operator sends it again; the third try is refused, the fourth lands, same id.
+        // An operator sends it again with a fresh backoff: the third try is refused, the fourth
+        // (5 s later) lands, under the same id.
         server.block_on(endpoints::redeliver(&server.state, &failed.id)).expect("redeliver");
-        wait_until("third try", || deliveries(&server, &endpoint)[0].attempts == 3);
-        // The wait after a third failure is two minutes.
-        server.clock.advance(120);
+        wait_until("third try", || sink.received().len() == 3);
+        wait_until("third try recorded", || deliveries(&server, &endpoint)[0].attempts == 1);
+        server.clock.advance(5);
         wait_until("delivered", || deliveries(&server, &endpoint)[0].state == "delivered");
         let received = sink.received();
         assert_eq!(received.len(), 4);
         let ids: BTreeSet<&str> = received.iter().filter_map(|r| r.header("webhook-id")).collect();
         assert_eq!(ids.len(), 1);
+        let log = server.block_on(endpoints::attempts(&server.state, &failed.id)).expect("log");
+        assert_eq!(log.len(), 4, "the log keeps every try across the redelivery");
         verify(&received[3], &secret);
         assert!(matches!(
             server.block_on(endpoints::redeliver(&server.state, "nope")),

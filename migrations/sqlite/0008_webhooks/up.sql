@@ -28,6 +28,7 @@ CREATE TABLE webhook_deliveries (
     attempts        BIGINT NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL,
     held_until      BIGINT NOT NULL DEFAULT 0,
+    claim_token     TEXT,
     give_up_at      BIGINT NOT NULL,
     last_status     INTEGER,
     last_error      TEXT,
@@ -35,7 +36,7 @@ CREATE TABLE webhook_deliveries (
     updated_at      BIGINT NOT NULL
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at);
-CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at);
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);
 CREATE INDEX webhook_deliveries_message ON webhook_deliveries (message_id);
 
 CREATE TABLE webhook_attempts (
