@@ -86,11 +86,19 @@ pub fn run(config: Config, args: InviteArgs) -> Result<(), CliError> {
     }
     with_state(config, async move |state: &AppState| match args.command {
         InviteCommand::Create { email, role } => {
-            let (invitation, _) = invitations::invite(state, &org, &email, role, Actor::Cli)
+            let invited = invitations::invite(state, &org, &email, role, Actor::Cli)
                 .await
                 .map_err(|e| org_error(e, &org))?;
-            show(&invitation, json);
-            Ok(())
+            show(&invited.invitation, json);
+            if invited.mailed {
+                Ok(())
+            } else {
+                Err(CliError::Failed(format!(
+                    "invitation {} was made but its mail could not be sent (see the log); \
+                     fix the mail settings and invite again",
+                    invited.invitation.id
+                )))
+            }
         }
         InviteCommand::List {
             state: which,

@@ -83,16 +83,23 @@ fn actor_id(actor: &Actor) -> Option<String> {
     }
 }
 
+/// A new invitation, and whether its mail went out.
+#[derive(Debug, Clone)]
+pub struct Invited {
+    pub invitation: Invitation,
+    /// False when the mail could not be sent: the link is lost; invite again.
+    pub mailed: bool,
+}
+
 /// Invites `email` to an organization with `role` (default: the organization's default role),
-/// replacing a pending invitation of the same address, and mails the link. Returns the
-/// invitation and the link's secret (for the caller that must deliver it another way).
+/// replacing a pending invitation of the same address, and mails the link.
 pub async fn invite(
     state: &AppState,
     org: &str,
     email: &str,
     role: Option<String>,
     actor: Actor,
-) -> Result<(Invitation, String), OrgError> {
+) -> Result<Invited, OrgError> {
     let email = EmailAddress::parse(email)?;
     let org = org.to_string();
     let now = state.clock.now();
@@ -122,6 +129,14 @@ pub async fn invite(
                     now,
                     "organizationInvitation.revoked",
                     webhooks::invitation_data(&old),
+                )?;
+                audit::record_in(
+                    c,
+                    Event::new("organizationInvitation.revoked", actor.clone())
+                        .target("invitation", old.id.clone())
+                        .organization(org.id.clone())
+                        .detail("reason", "replaced"),
+                    now,
                 )?;
             }
         }
@@ -160,10 +175,17 @@ pub async fn invite(
         state
             .mail_context()
             .invitation(email.as_str(), &org_name, &row.role_key, &token, ttl);
-    if let Err(error) = state.mailer.send(mail).await {
-        tracing::error!(%error, invitation = %row.id, "invitation mail not sent");
-    }
-    Ok((Invitation::from_row(row, now), token))
+    let mailed = match state.mailer.send(mail).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::error!(%error, invitation = %row.id, "invitation mail not sent");
+            false
+        }
+    };
+    Ok(Invited {
+        invitation: Invitation::from_row(row, now),
+        mailed,
+    })
 }
 
 /// An organization's invitations, newest first.
@@ -212,7 +234,7 @@ pub async fn revoke(
         if !store::revoke(c, &row.id, now)? {
             return Err(OrgError::Conflict(FieldError::new(
                 "invitation",
-                format!("is already {}", row.state),
+                "is already accepted or revoked",
             )));
         }
         row.state = store::REVOKED.into();
@@ -345,16 +367,30 @@ fn accept_in(
     if let Err(problem) = usable(&row, now) {
         return Ok(Err(InvitationError::Link(problem)));
     }
+    // The user as stored now, not as the session saw them a moment ago.
+    let Some(user) = users::find_by_id(c, &user.id)?.filter(|u| !u.disabled) else {
+        return Ok(Err(InvitationError::Account(AccountError::NotFound)));
+    };
     if row.email != user.email.as_str() {
         return Ok(Err(InvitationError::WrongAccount { invited: row.email }));
     }
     orgs::lock(c, &row.organization_id)?;
     if !store::accept(c, &row.id, &user.id, now)? {
-        // Another tab used it first.
-        return Ok(Err(InvitationError::Link(LinkProblem::Accepted)));
+        // Another tab used it first, or it was revoked or expired meanwhile.
+        let problem = store::find(c, &row.organization_id, &row.id)?
+            .map_or(Err(LinkProblem::Unknown), |r| usable(&r, now))
+            .err()
+            .unwrap_or(LinkProblem::Accepted);
+        return Ok(Err(InvitationError::Link(problem)));
     }
     if !user.email_verified {
         users::mark_email_verified(c, &user.id, now)?;
+        let verified = User {
+            email_verified: true,
+            updated_at: now,
+            ..user.clone()
+        };
+        webhooks::user_event_in(c, now, "user.updated", &verified)?;
     }
     let existing = orgs::membership(c, &row.organization_id, &user.id)?;
     let membership = match existing {
@@ -456,6 +492,11 @@ pub async fn sign_up_and_accept(
         return Err(InvitationError::SignUpClosed);
     }
     let opened = open(state, token).await?;
+    if opened.account_exists {
+        return Err(InvitationError::Account(AccountError::Conflict(
+            FieldError::new("email", "This address has an account: sign in to accept."),
+        )));
+    }
     let email = EmailAddress::from_trusted(opened.invitation.email.clone());
     let name = crate::domain::profile::parse_name("name", name)?;
     let product = state.config.brand.product_name.as_str();

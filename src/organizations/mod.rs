@@ -374,6 +374,13 @@ pub async fn delete_role(state: &AppState, org: &str, key: &str) -> Result<(), O
                 format!("{holders} member(s) hold it; give them another role first"),
             )));
         }
+        let offered = crate::storage::invitations::count_pending_with_role(c, &org.id, &key)?;
+        if offered > 0 {
+            return Err(OrgError::Conflict(FieldError::new(
+                "role",
+                format!("{offered} pending invitation(s) offer it; revoke them first"),
+            )));
+        }
         store::delete_role(c, &org.id, &key)?;
         Ok(())
     })

@@ -108,6 +108,20 @@ pub fn accept(
     Ok(changed == 1)
 }
 
+/// How many pending invitations offer this role.
+pub fn count_pending_with_role(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    role_key: &str,
+) -> StorageResult<i64> {
+    Ok(inv::table
+        .filter(inv::organization_id.eq(organization_id))
+        .filter(inv::role_key.eq(role_key))
+        .filter(inv::state.eq(PENDING))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Revokes a pending invitation; false when it was not pending.
 pub fn revoke(conn: &mut DbConnection, id: &str, now: UnixTime) -> StorageResult<bool> {
     let changed = diesel::update(

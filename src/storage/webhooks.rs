@@ -330,7 +330,7 @@ pub fn redeliver(
         if found.held_until > now {
             return Ok(Redelivery::Busy);
         }
-        diesel::update(
+        let changed = diesel::update(
             webhook_deliveries::table
                 .filter(webhook_deliveries::id.eq(id))
                 .filter(webhook_deliveries::held_until.le(now)),
@@ -344,7 +344,12 @@ pub fn redeliver(
             webhook_deliveries::updated_at.eq(now),
         ))
         .execute(c)?;
-        Ok(Redelivery::Scheduled)
+        // A worker may have claimed it between the read and the update.
+        Ok(if changed == 1 {
+            Redelivery::Scheduled
+        } else {
+            Redelivery::Busy
+        })
     })
 }
 

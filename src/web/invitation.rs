@@ -88,7 +88,10 @@ fn render(
         email,
         token: screen.token,
         name: screen.name,
-        return_path: format!("/invitations/accept?token={}", screen.token),
+        return_path: format!(
+            "/invitations/accept?token={}",
+            url::form_urlencoded::byte_serialize(screen.token.as_bytes()).collect::<String>()
+        ),
         message: "",
         errors: screen.errors,
     };
@@ -229,10 +232,24 @@ pub async fn submit(
         };
     }
     match invitations::sign_up_and_accept(&state, &form.token, &form.name, &form.password).await {
-        Ok((user, _)) => {
+        Ok((user, accepted)) => {
             let client = client_info(&req, &state);
             let current = session_cookie::session_token(&req, &state);
             let session = sessions::start(&state, &user.id, &client, current.as_deref()).await?;
+            let (session_id, org_id) = (
+                session.record.id.clone(),
+                accepted.membership.organization_id.clone(),
+            );
+            state
+                .db
+                .run(move |conn| {
+                    crate::storage::sessions::set_active_organization(
+                        conn,
+                        &session_id,
+                        Some(&org_id),
+                    )
+                })
+                .await?;
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/account?notice=joined"))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -242,8 +259,11 @@ pub async fn submit(
         Err(InvitationError::Link(problem)) => Ok(problem_page(&req, &state, false, problem)),
         Err(InvitationError::Account(AccountError::Invalid(field))) => {
             let opened = invitations::open(&state, &form.token).await.ok();
+            let mode = opened
+                .as_ref()
+                .map_or(InvitationMode::SignUp, |o| signed_out_mode(&state, o));
             let screen = Screen {
-                mode: InvitationMode::SignUp,
+                mode,
                 opened: opened.as_ref(),
                 token: &form.token,
                 name: form.name.trim(),

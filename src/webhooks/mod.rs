@@ -158,7 +158,8 @@ pub fn session_created_in(
 }
 
 /// Emits `session.ended` for each of these sessions of a user, with why they ended
-/// (`signed_out`, `revoked`, `password_changed`, `password_reset`, `user_disabled`, `replaced`).
+/// (`signed_out`, `revoked`, `password_changed`, `password_reset`, `user_disabled`,
+/// `user_deleted`, `replaced`).
 pub fn sessions_ended_in(
     conn: &mut DbConnection,
     now: UnixTime,

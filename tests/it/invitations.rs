@@ -122,6 +122,12 @@ both_backends! {
         eve.submit("/account", "/invitations/accept", &[("token", &token)]).assert_status(403);
         assert!(role_of(&server, "eve@example.com").is_none());
 
+        // A Join posted without a live session (it ended meanwhile) for an address that has an
+        // account: sent to sign in, never offered a new account.
+        let lapsed = browser.submit("/sign-in", "/invitations/accept", &[("token", &token)]);
+        lapsed.assert_status(409).assert_contains("Sign in to accept");
+        assert!(!lapsed.body.contains("Create account and join"));
+
         browser.sign_in("bob@example.com", PASSWORD);
         browser.get(&link).assert_status(200).assert_contains("Join Acme");
         let done = browser.submit(&link, "/invitations/accept", &[("token", &token)]);
@@ -240,6 +246,13 @@ both_backends! {
         assert_eq!(cli.run(&["invite", "list"], None).code, 2, "--org is required");
         assert_eq!(cli.run(&["invite", "revoke", "--org", "acme", "nope"], None).code, 3);
 
+        // A role offered by a pending invitation cannot be deleted.
+        assert_eq!(cli.run(&["role", "create", "--org", "acme", "--key", "billing", "--name", "Billing"], None).code, 0);
+        assert_eq!(cli.run(&["invite", "create", "--org", "acme", "--email", "bill@example.com", "--role", "billing"], None).code, 0);
+        let in_use = cli.run(&["role", "delete", "--org", "acme", "billing"], None);
+        assert_eq!(in_use.code, 4, "{}", in_use.stderr);
+        assert!(in_use.stderr.contains("pending invitation"), "{}", in_use.stderr);
+
         let id = made["id"].as_str().expect("id");
         let revoked = cli.run(&["invite", "revoke", "--org", "acme", id, "--json"], None);
         assert_eq!(revoked.code, 0, "{}", revoked.stderr);
@@ -247,6 +260,6 @@ both_backends! {
         assert_eq!(cli.run(&["invite", "revoke", "--org", "acme", id], None).code, 4);
         let listed = cli.run(&["invite", "list", "--org", "acme", "--state", "revoked", "--json"], None).json();
         assert_eq!(listed.as_array().map(Vec::len), Some(1));
-        assert_eq!(cli.run(&["invite", "list", "--org", "acme", "--state", "pending", "--json"], None).json(), serde_json::json!([]));
+        assert_eq!(cli.run(&["invite", "list", "--org", "acme", "--state", "pending", "--json"], None).json().as_array().map(Vec::len), Some(1));
     }
 }
