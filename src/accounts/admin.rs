@@ -70,12 +70,17 @@ pub async fn create_user(state: &AppState, input: NewUserInput) -> Result<User, 
         None => None,
     };
     let stored = user.clone();
+    let ttl = state.config.organizations.invitation_days * 24 * 3600;
     state
         .db
         .run(move |conn| {
             crate::storage::write_transaction(conn, |c| {
                 users::insert(c, &stored, hash.as_deref())?;
-                crate::webhooks::user_event_in(c, now, "user.created", &stored)
+                crate::webhooks::user_event_in(c, now, "user.created", &stored)?;
+                if stored.email_verified {
+                    crate::organizations::domains::address_verified_in(c, &stored, now, ttl)?;
+                }
+                Ok(())
             })
         })
         .await?;
@@ -112,6 +117,7 @@ pub async fn update_user(
     changes: UserChanges,
 ) -> Result<User, AccountError> {
     let mut user = find(state, reference).await?;
+    let before = (user.email.clone(), user.email_verified);
     if let Some(email) = &changes.email {
         let email = EmailAddress::parse(email)?;
         if email != user.email {
@@ -147,14 +153,25 @@ pub async fn update_user(
     if let Some(json) = &changes.private_metadata {
         user.private_metadata = parse_metadata("private_metadata", json)?;
     }
+    let newly_verified = user.email_verified && (!before.1 || before.0 != user.email);
     user.updated_at = state.clock.now();
     let saved = user.clone();
+    let ttl = state.config.organizations.invitation_days * 24 * 3600;
     state
         .db
         .run(move |conn| {
             crate::storage::write_transaction(conn, |c| {
                 users::update(c, &saved)?;
-                crate::webhooks::user_event_in(c, saved.updated_at, "user.updated", &saved)
+                crate::webhooks::user_event_in(c, saved.updated_at, "user.updated", &saved)?;
+                if newly_verified {
+                    crate::organizations::domains::address_verified_in(
+                        c,
+                        &saved,
+                        saved.updated_at,
+                        ttl,
+                    )?;
+                }
+                Ok(())
             })
         })
         .await?;

@@ -43,12 +43,13 @@ pub async fn peek(state: &AppState, token: &str) -> Result<Option<String>, Accou
 pub async fn confirm(state: &AppState, token: &str) -> Result<Confirmed, AccountError> {
     let digest = SecretDigest::of(token);
     let now = state.clock.now();
+    let ttl = state.config.organizations.invitation_days * 24 * 3600;
     state
         .db
         .run(move |conn| {
             crate::storage::write_transaction(conn, |c| {
                 if let Some(link) = one_time_tokens::consume(c, &digest, Purpose::SignUp, now)? {
-                    return create_signed_up_user(c, link, now);
+                    return create_signed_up_user(c, link, now, ttl);
                 }
                 let Some(link) = one_time_tokens::consume(c, &digest, Purpose::VerifyEmail, now)?
                 else {
@@ -66,6 +67,7 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<Confirmed, Account
                 user.email_verified = true;
                 user.updated_at = now;
                 crate::webhooks::user_event_in(c, now, "user.updated", &user)?;
+                crate::organizations::domains::address_verified_in(c, &user, now, ttl)?;
                 Ok(Ok(Confirmed {
                     user,
                     created: false,
@@ -80,6 +82,7 @@ fn create_signed_up_user(
     conn: &mut crate::storage::DbConnection,
     link: one_time_tokens::OneTimeToken,
     now: i64,
+    invitation_ttl: i64,
 ) -> Result<Result<Confirmed, AccountError>, crate::storage::StorageError> {
     let pending: Option<PendingSignUp> = link
         .payload
@@ -103,6 +106,7 @@ fn create_signed_up_user(
     };
     users::insert(conn, &user, Some(&pending.password_hash))?;
     crate::webhooks::user_event_in(conn, now, "user.created", &user)?;
+    crate::organizations::domains::address_verified_in(conn, &user, now, invitation_ttl)?;
     Ok(Ok(Confirmed {
         user,
         created: true,

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod client;
+pub mod domain;
 pub mod exit;
 pub mod invite;
 pub mod keys;
@@ -61,6 +62,8 @@ pub enum Command {
     Member(member::MemberArgs),
     /// Read the audit log.
     Audit(audit::AuditArgs),
+    /// Manage an organization's verified domains.
+    Domain(domain::DomainArgs),
     /// Invite people to an organization.
     Invite(invite::InviteArgs),
     /// Manage webhook endpoints and their deliveries.
@@ -110,6 +113,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Audit(args) => args.json,
         Command::Webhook(args) => args.json,
         Command::Invite(args) => args.json,
+        Command::Domain(args) => args.json,
         _ => false,
     };
     let result = run(cli);
@@ -141,6 +145,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Audit(args) => audit::run(loaded.config, args),
         Command::Webhook(args) => webhook::run(loaded.config, args),
         Command::Invite(args) => invite::run(loaded.config, args),
+        Command::Domain(args) => domain::run(loaded.config, args),
     }
 }
 

@@ -84,7 +84,7 @@ fn is_dot_atom(local: &str) -> bool {
 
 /// UTS #46 mapping to ASCII (so `EXAMPLE.com`, `ｅｘａｍｐｌｅ.com` and `example.com` are one domain),
 /// then LDH checks: at least two labels, none longer than 63, a non-numeric top label.
-fn normalise_domain(domain: &str) -> Option<String> {
+pub fn normalise_domain(domain: &str) -> Option<String> {
     let domain = domain.strip_suffix('.').unwrap_or(domain);
     let ascii = idna::domain_to_ascii(domain).ok()?;
     if ascii.is_empty() || ascii.len() > 253 {

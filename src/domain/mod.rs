@@ -7,6 +7,7 @@ pub mod email;
 pub mod field_error;
 pub mod mail_budget;
 pub mod organization;
+pub mod organization_domain;
 pub mod password;
 pub mod profile;
 pub mod session;

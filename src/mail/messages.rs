@@ -64,6 +64,15 @@ struct InvitationMail<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "mail/domain_code.txt")]
+struct DomainCodeMail<'a> {
+    product: &'a str,
+    domain: &'a str,
+    code: &'a str,
+    minutes: i64,
+}
+
+#[derive(Template)]
 #[template(path = "mail/password_changed.txt")]
 struct PasswordChangedMail<'a> {
     product: &'a str,
@@ -168,6 +177,28 @@ impl MailContext {
         self.mail(
             to,
             format!("Join {organization} on {}", self.product_name),
+            text,
+        )
+    }
+
+    /// The code that proves an organization's claim on a domain.
+    pub fn domain_code(
+        &self,
+        to: &str,
+        domain: &str,
+        code: &str,
+        ttl_seconds: i64,
+    ) -> OutgoingMail {
+        let text = DomainCodeMail {
+            product: &self.product_name,
+            domain,
+            code,
+            minutes: (ttl_seconds / 60).max(1),
+        }
+        .render();
+        self.mail(
+            to,
+            format!("Verification code for {domain} on {}", self.product_name),
             text,
         )
     }

@@ -83,6 +83,53 @@ fn actor_id(actor: &Actor) -> Option<String> {
     }
 }
 
+/// What [`create_in`] stores.
+pub(crate) struct NewInvitation<'a> {
+    pub organization_id: &'a str,
+    pub email: &'a str,
+    pub role: &'a str,
+    pub digest: &'a SecretDigest,
+    pub actor: Actor,
+    pub now: UnixTime,
+    pub expires_at: UnixTime,
+}
+
+/// Stores an invitation with its webhook and audit event, inside the caller's transaction.
+pub(crate) fn create_in(
+    c: &mut DbConnection,
+    new: NewInvitation<'_>,
+) -> Result<InvitationRow, StorageError> {
+    let row = InvitationRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        organization_id: new.organization_id.to_string(),
+        email: new.email.to_string(),
+        role_key: new.role.to_string(),
+        token_digest: new.digest.as_str().to_string(),
+        state: store::PENDING.into(),
+        invited_by: actor_id(&new.actor),
+        accepted_by: None,
+        created_at: new.now,
+        expires_at: new.expires_at,
+        updated_at: new.now,
+    };
+    store::insert(c, &row)?;
+    webhooks::emit_in(
+        c,
+        new.now,
+        "organizationInvitation.created",
+        webhooks::invitation_data(&row),
+    )?;
+    audit::record_in(
+        c,
+        Event::new("organizationInvitation.created", new.actor)
+            .target("invitation", row.id.clone())
+            .organization(row.organization_id.clone())
+            .detail("role", row.role_key.clone()),
+        new.now,
+    )?;
+    Ok(row)
+}
+
 /// A new invitation, and whether its mail went out.
 #[derive(Debug, Clone)]
 pub struct Invited {
@@ -140,33 +187,17 @@ pub async fn invite(
                 )?;
             }
         }
-        let row = InvitationRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            organization_id: org.id.clone(),
-            email: address.as_str().to_string(),
-            role_key: role.clone(),
-            token_digest: digest.as_str().to_string(),
-            state: store::PENDING.into(),
-            invited_by: actor_id(&actor),
-            accepted_by: None,
-            created_at: now,
-            expires_at: now + ttl,
-            updated_at: now,
-        };
-        store::insert(c, &row)?;
-        webhooks::emit_in(
+        let row = create_in(
             c,
-            now,
-            "organizationInvitation.created",
-            webhooks::invitation_data(&row),
-        )?;
-        audit::record_in(
-            c,
-            Event::new("organizationInvitation.created", actor)
-                .target("invitation", row.id.clone())
-                .organization(org.id.clone())
-                .detail("role", role),
-            now,
+            NewInvitation {
+                organization_id: &org.id,
+                email: address.as_str(),
+                role: &role,
+                digest: &digest,
+                actor,
+                now,
+                expires_at: now + ttl,
+            },
         )?;
         Ok((row, org.name))
     })
@@ -256,6 +287,27 @@ pub async fn revoke(
     })
     .await?;
     Ok(Invitation::from_row(row, now))
+}
+
+/// The usable invitations to a user's verified address, with each organization's name (none
+/// while the address is unverified: only a verified address proves the invitations are theirs).
+pub async fn pending_for(
+    state: &AppState,
+    user: &User,
+) -> Result<Vec<(Invitation, String)>, OrgError> {
+    if !user.email_verified {
+        return Ok(Vec::new());
+    }
+    let email = user.email.as_str().to_string();
+    let now = state.clock.now();
+    let rows = state
+        .db
+        .run(move |conn| store::pending_for_email(conn, &email, now))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, name, _)| (Invitation::from_row(row, now), name))
+        .collect())
 }
 
 /// Why a link cannot be used.
@@ -352,16 +404,28 @@ pub struct Accepted {
     pub organization_slug: String,
 }
 
-/// Uses the link inside a transaction for `user` (whose address must be the invited one): marks
-/// it accepted, adds the membership (an existing member keeps their role) and verifies the
-/// address the link was mailed to.
+/// How an invitation is named when accepted: by the mailed link (which proves the mailbox), or
+/// by id from the account page of a user whose address is already verified.
+#[derive(Debug, Clone)]
+pub enum Named {
+    Link(SecretDigest),
+    Id(String),
+}
+
+/// Accepts inside a transaction for `user` (whose address must be the invited one): marks it
+/// accepted, adds the membership (an existing member keeps their role) and, for a link, verifies
+/// the address it was mailed to.
 fn accept_in(
     c: &mut DbConnection,
-    digest: &SecretDigest,
+    named: &Named,
     user: &User,
     now: UnixTime,
 ) -> Result<Result<Accepted, InvitationError>, StorageError> {
-    let Some((row, _, slug)) = store::find_by_token(c, digest)? else {
+    let found = match named {
+        Named::Link(digest) => store::find_by_token(c, digest)?.map(|(row, _, slug)| (row, slug)),
+        Named::Id(id) => store::find_by_id(c, id)?,
+    };
+    let Some((row, slug)) = found else {
         return Ok(Err(InvitationError::Link(LinkProblem::Unknown)));
     };
     if let Err(problem) = usable(&row, now) {
@@ -372,7 +436,16 @@ fn accept_in(
         return Ok(Err(InvitationError::Account(AccountError::NotFound)));
     };
     if row.email != user.email.as_str() {
+        if matches!(named, Named::Id(_)) {
+            // Someone else's invitation, named by id: nothing to tell.
+            return Ok(Err(InvitationError::Link(LinkProblem::Unknown)));
+        }
         return Ok(Err(InvitationError::WrongAccount { invited: row.email }));
+    }
+    if matches!(named, Named::Id(_)) && !user.email_verified {
+        return Ok(Err(InvitationError::Account(AccountError::Invalid(
+            FieldError::new("email", "Verify your email address to accept invitations."),
+        ))));
     }
     orgs::lock(c, &row.organization_id)?;
     if !store::accept(c, &row.id, &user.id, now)? {
@@ -449,7 +522,8 @@ fn accept_in(
     }))
 }
 
-/// A signed-in user accepts; the joined organization becomes the session's active one.
+/// A signed-in user accepts with the mailed link; the joined organization becomes the session's
+/// active one.
 pub async fn accept(
     state: &AppState,
     token: &str,
@@ -459,7 +533,34 @@ pub async fn accept(
     if !plausible(token) {
         return Err(InvitationError::Link(LinkProblem::Unknown));
     }
-    let digest = SecretDigest::of(token);
+    accept_named(
+        state,
+        Named::Link(SecretDigest::of(token)),
+        user,
+        session_id,
+    )
+    .await
+}
+
+/// A signed-in user with a verified address accepts an invitation to it from the account page.
+pub async fn accept_by_id(
+    state: &AppState,
+    id: &str,
+    user: &User,
+    session_id: &str,
+) -> Result<Accepted, InvitationError> {
+    if id.is_empty() || id.len() > 100 {
+        return Err(InvitationError::Link(LinkProblem::Unknown));
+    }
+    accept_named(state, Named::Id(id.to_string()), user, session_id).await
+}
+
+async fn accept_named(
+    state: &AppState,
+    digest: Named,
+    user: &User,
+    session_id: &str,
+) -> Result<Accepted, InvitationError> {
     let now = state.clock.now();
     let (user, session_id) = (user.clone(), session_id.to_string());
     state
@@ -536,7 +637,7 @@ pub async fn sign_up_and_accept(
                         .detail("via", "invitation"),
                     now,
                 )?;
-                let accepted = accept_in(c, &digest, &created, now)?;
+                let accepted = accept_in(c, &Named::Link(digest), &created, now)?;
                 // A refused link must not leave the account behind: roll back.
                 match accepted {
                     Ok(a) => Ok(Ok(a)),

@@ -3,6 +3,7 @@
 //! one transaction with the organization's row locked, so two concurrent demotions cannot both
 //! pass the check.
 
+pub mod domains;
 pub mod invitations;
 
 use crate::app::AppState;

@@ -108,6 +108,55 @@ pub fn accept(
     Ok(changed == 1)
 }
 
+/// Whether the address was ever invited to the organization (in any state).
+pub fn ever_invited(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    email: &str,
+) -> StorageResult<bool> {
+    use diesel::dsl::exists;
+    Ok(diesel::select(exists(
+        inv::table
+            .filter(inv::organization_id.eq(organization_id))
+            .filter(inv::email.eq(email)),
+    ))
+    .get_result(conn)?)
+}
+
+/// The usable invitations of an address, newest first, with each organization's name and slug.
+pub fn pending_for_email(
+    conn: &mut DbConnection,
+    email: &str,
+    now: UnixTime,
+) -> StorageResult<Vec<(InvitationRow, String, String)>> {
+    Ok(inv::table
+        .inner_join(organizations::table)
+        .filter(inv::email.eq(email))
+        .filter(inv::state.eq(PENDING))
+        .filter(inv::expires_at.gt(now))
+        .order(inv::id.desc())
+        .limit(100)
+        .select((
+            InvitationRow::as_select(),
+            organizations::name,
+            organizations::slug,
+        ))
+        .load(conn)?)
+}
+
+/// The invitation with this id, with its organization's slug.
+pub fn find_by_id(
+    conn: &mut DbConnection,
+    id: &str,
+) -> StorageResult<Option<(InvitationRow, String)>> {
+    Ok(inv::table
+        .inner_join(organizations::table)
+        .filter(inv::id.eq(id))
+        .select((InvitationRow::as_select(), organizations::slug))
+        .first(conn)
+        .optional()?)
+}
+
 /// How many pending invitations offer this role.
 pub fn count_pending_with_role(
     conn: &mut DbConnection,

@@ -10,6 +10,7 @@ pub mod audit_events;
 pub mod clients;
 pub mod connection;
 pub mod consents;
+pub mod domains;
 pub mod grants;
 pub mod invitations;
 pub mod migrations;

@@ -87,7 +87,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_messages,
     webhook_deliveries,
     webhook_attempts,
-    organization_invitations
+    organization_invitations,
+    organization_domains
 );
 
 diesel::table! {
@@ -327,3 +328,21 @@ diesel::table! {
 }
 
 diesel::joinable!(organization_invitations -> organizations (organization_id));
+
+diesel::table! {
+    organization_domains (id) {
+        id -> Text,
+        organization_id -> Text,
+        domain -> Text,
+        enrollment_mode -> Text,
+        verified_at -> Nullable<BigInt>,
+        verification_email -> Nullable<Text>,
+        code_mac -> Nullable<Text>,
+        code_expires_at -> Nullable<BigInt>,
+        code_attempts -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::joinable!(organization_domains -> organizations (organization_id));

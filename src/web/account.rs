@@ -2,7 +2,9 @@
 
 use super::forms::{CsrfOnly, PasswordChangeForm, ProfileForm, ReturnToQuery, any_oversized};
 use super::page::{PageContext, see_other};
-use super::views::{AccountView, AppLine, Errors, OrgLine, ProfileFormValues, SessionLine};
+use super::views::{
+    AccountView, AppLine, Errors, OfferLine, OrgLine, ProfileFormValues, SessionLine,
+};
 use super::{PageError, csrf, notices, session_cookie};
 use crate::accounts::profile::{self, ProfileInput};
 use crate::accounts::sessions::{self, ActiveSession};
@@ -137,6 +139,30 @@ async fn render(
             role: membership.role,
         })
         .collect();
+    let mut offers: Vec<OfferLine> =
+        crate::organizations::invitations::pending_for(state, &active.user)
+            .await
+            .map_err(|e| PageError::Internal(e.to_string()))?
+            .into_iter()
+            .map(|(invitation, org_name)| OfferLine {
+                field: "invitation",
+                id: invitation.id,
+                name: org_name,
+                role: Some(invitation.role),
+            })
+            .collect();
+    offers.extend(
+        crate::organizations::domains::suggestions_for(state, &active.user)
+            .await
+            .map_err(|e| PageError::Internal(e.to_string()))?
+            .into_iter()
+            .map(|(id, name, _)| OfferLine {
+                field: "organization",
+                id,
+                name,
+                role: None,
+            }),
+    );
     let page = PageContext::new(req, state, true);
     let view = AccountView {
         chrome: page.chrome.clone(),
@@ -144,6 +170,7 @@ async fn render(
         sessions: session_lines(records, &active.session.id),
         apps,
         orgs,
+        offers,
         user: active.user.clone(),
         errors,
         notice,
@@ -360,6 +387,61 @@ pub async fn switch_organization(
         return Err(PageError::NotFound);
     }
     Ok(see_other("/account?notice=organization-switched"))
+}
+
+/// What `POST /account/organizations/join` names: an invitation or a suggesting organization.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct JoinForm {
+    csrf_token: String,
+    invitation: String,
+    organization: String,
+}
+
+/// `POST /account/organizations/join`: accepts an invitation to the user's verified address, or
+/// joins an organization that suggests itself; either becomes the active organization.
+pub async fn join_organization(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<JoinForm>,
+) -> Result<HttpResponse, PageError> {
+    use crate::organizations::invitations::InvitationError;
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    let active = signed_in!(req, state);
+    let joined = if !form.invitation.is_empty() {
+        match crate::organizations::invitations::accept_by_id(
+            &state,
+            &form.invitation,
+            &active.user,
+            &active.session.id,
+        )
+        .await
+        {
+            Ok(_) => true,
+            Err(InvitationError::Account(e)) => return Err(e.into()),
+            Err(_) => false,
+        }
+    } else if !form.organization.is_empty() && form.organization.len() <= 100 {
+        match crate::organizations::domains::join_suggested(
+            &state,
+            &form.organization,
+            &active.user,
+            &active.session.id,
+        )
+        .await
+        {
+            Ok(_) => true,
+            Err(crate::organizations::OrgError::NotFound(_)) => false,
+            Err(e) => return Err(PageError::Internal(e.to_string())),
+        }
+    } else {
+        false
+    };
+    if joined {
+        Ok(see_other("/account?notice=joined"))
+    } else {
+        Err(PageError::NotFound)
+    }
 }
 
 /// `POST /account/apps/{client_id}/revoke`: takes an app's access away.

@@ -57,6 +57,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, development: bool) {
         .route("/invitations/accept", web::get().to(invitation::show))
         .route("/invitations/accept", web::post().to(invitation::submit))
         .route("/account", web::get().to(account::show))
+        .route(
+            "/account/organizations/join",
+            web::post().to(account::join_organization),
+        )
         .route("/account/profile", web::post().to(account::save_profile))
         .route(
             "/account/password",

@@ -142,6 +142,15 @@ pub struct OrgLine {
     pub active: bool,
 }
 
+/// An organization the user can join from the account page.
+pub struct OfferLine {
+    /// `invitation` (its id) or `organization` (a suggestion: the organization's id).
+    pub field: &'static str,
+    pub id: String,
+    pub name: String,
+    pub role: Option<String>,
+}
+
 /// A line of the "apps with access" list.
 #[derive(Debug, Clone)]
 pub struct AppLine {
@@ -160,6 +169,8 @@ pub struct AccountView {
     pub sessions: Vec<SessionLine>,
     pub apps: Vec<AppLine>,
     pub orgs: Vec<OrgLine>,
+    /// Invitations to the user's verified address, and organizations that suggest themselves.
+    pub offers: Vec<OfferLine>,
     pub errors: Errors,
     pub notice: Option<&'static str>,
 }

@@ -8,6 +8,7 @@ mod audit;
 mod browser;
 mod cli;
 mod config;
+mod domains;
 mod invitations;
 mod oidc;
 mod ops;
