@@ -107,6 +107,7 @@ pub async fn complete(
     let user_id = user.id.clone();
     let account_key = throttle::key(Scope::Account, user.email.as_str());
     let was_unverified = !user.email_verified;
+    let ttl = state.config.organizations.invitation_days * 24 * 3600;
     let verified = User {
         email_verified: true,
         updated_at: now,
@@ -128,6 +129,7 @@ pub async fn complete(
                 users::mark_email_verified(c, &user_id, now)?;
                 if was_unverified {
                     crate::webhooks::user_event_in(c, now, "user.updated", &verified)?;
+                    crate::organizations::domains::address_verified_in(c, &verified, now, ttl)?;
                 }
                 crate::audit::record_in(
                     c,

@@ -20,6 +20,8 @@ pub enum Actor {
     Client(String),
     /// An operator at the command line.
     Cli,
+    /// An admin API key (its id).
+    ApiKey(String),
     /// Tessera itself (a sweep, a detected token reuse).
     System,
 }
@@ -31,6 +33,7 @@ impl Actor {
             Actor::Anonymous => ("anonymous", None),
             Actor::Client(id) => ("client", Some(id.clone())),
             Actor::Cli => ("cli", None),
+            Actor::ApiKey(id) => ("api_key", Some(id.clone())),
             Actor::System => ("system", None),
         }
     }

@@ -135,6 +135,64 @@ pub const PUBLIC_EMAIL_DOMAINS: &[&str] = &[
     "10minutemail.com",
     "temp-mail.org",
     "example.net",
+    "example.com",
+    "example.org",
+    // Relays and alias services: anyone can get an address there.
+    "privaterelay.appleid.com",
+    "mozmail.com",
+    "simplelogin.com",
+    "simplelogin.co",
+    "aleeas.com",
+    "slmail.me",
+    "passmail.net",
+    "passinbox.com",
+    "addy.io",
+    "anonaddy.me",
+    "anonaddy.com",
+    "33mail.com",
+    // Country variants of the large providers.
+    "outlook.de",
+    "outlook.fr",
+    "outlook.es",
+    "outlook.it",
+    "outlook.jp",
+    "hotmail.de",
+    "hotmail.it",
+    "hotmail.es",
+    "live.fr",
+    "live.de",
+    "live.it",
+    "live.nl",
+    "yahoo.es",
+    "yahoo.it",
+    "yahoo.com.br",
+    "yahoo.ca",
+    "yahoo.in",
+    "gmx.fr",
+    "gmx.us",
+    "yandex.ua",
+    "yandex.by",
+    "yandex.kz",
+    "sohu.com",
+    "aliyun.com",
+    "139.com",
+    "189.cn",
+    "sina.cn",
+    // Shared hosting suffixes where anyone gets a subdomain.
+    "github.io",
+    "gitlab.io",
+    "herokuapp.com",
+    "vercel.app",
+    "netlify.app",
+    "pages.dev",
+    "blogspot.com",
+    "wordpress.com",
+    "azurewebsites.net",
+    "appspot.com",
+    "co.uk",
+    "com.au",
+    "co.jp",
+    "com.br",
 ];
 
 /// Whether a normalised domain is (under) a public mail provider.
@@ -176,6 +234,9 @@ pub fn new_code() -> String {
 
 /// How many wrong codes end a verification attempt (a new code must be sent).
 pub const MAX_CODE_ATTEMPTS: i64 = 5;
+
+/// How many wrong codes a claim may see over its life, across codes.
+pub const MAX_WRONG_CODES_TOTAL: i64 = 25;
 
 /// How long a code works.
 pub const CODE_SECONDS: i64 = 3600;

@@ -67,6 +67,7 @@ struct InvitationMail<'a> {
 #[template(path = "mail/domain_code.txt")]
 struct DomainCodeMail<'a> {
     product: &'a str,
+    organization: &'a str,
     domain: &'a str,
     code: &'a str,
     minutes: i64,
@@ -185,12 +186,14 @@ impl MailContext {
     pub fn domain_code(
         &self,
         to: &str,
+        organization: &str,
         domain: &str,
         code: &str,
         ttl_seconds: i64,
     ) -> OutgoingMail {
         let text = DomainCodeMail {
             product: &self.product_name,
+            organization,
             domain,
             code,
             minutes: (ttl_seconds / 60).max(1),

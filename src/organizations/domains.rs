@@ -55,7 +55,10 @@ impl From<DomainRow> for Domain {
 }
 
 fn find_domain(c: &mut DbConnection, org_id: &str, domain: &str) -> Result<DomainRow, OrgError> {
-    let domain = rules::check_domain(domain).map_err(|_| OrgError::NotFound("domain"))?;
+    // Only normalised, not checked against the public list: a claim made before its domain was
+    // listed must stay manageable (and removable).
+    let domain = crate::domain::email::normalise_domain(domain.trim())
+        .ok_or(OrgError::NotFound("domain"))?;
     store::find(c, org_id, &domain)?.ok_or(OrgError::NotFound("domain"))
 }
 
@@ -100,6 +103,7 @@ pub async fn add(
             code_mac: None,
             code_expires_at: None,
             code_attempts: 0,
+            wrong_codes_total: 0,
             created_at: now,
             updated_at: now,
         };
@@ -137,18 +141,40 @@ pub async fn send_code(
     actor: Actor,
 ) -> Result<(), OrgError> {
     let email = EmailAddress::parse(email)?;
+    // The mail budget first: a refused send must not replace the code already sent.
+    if !crate::accounts::mail_budget_allows(state, &email)
+        .await
+        .map_err(|e| OrgError::Internal(e.to_string()))?
+    {
+        return Err(OrgError::Conflict(FieldError::new(
+            "email",
+            "has received too many messages this hour; try again later",
+        )));
+    }
     let (org, domain_name) = (org.to_string(), domain.to_string());
     let now = state.clock.now();
     let code = rules::new_code();
     let key = state.server_key.clone();
     let (address, code_for_mail) = (email.clone(), code.clone());
-    let row = in_transaction(state, move |c| {
+    let (row, org_name) = in_transaction(state, move |c| {
         let org = find_in(c, &org)?;
         let row = find_domain(c, &org.id, &domain_name)?;
         if row.verified_at.is_some() {
             return Err(OrgError::Conflict(FieldError::new(
                 "domain",
                 "is already verified",
+            )));
+        }
+        if store::verified(c, &row.domain)?.is_some() {
+            return Err(OrgError::Conflict(FieldError::new(
+                "domain",
+                "is verified by another organization",
+            )));
+        }
+        if row.wrong_codes_total >= rules::MAX_WRONG_CODES_TOTAL {
+            return Err(OrgError::Conflict(FieldError::new(
+                "domain",
+                "too many wrong codes for this claim; remove it and claim the domain again",
             )));
         }
         if address.domain() != row.domain {
@@ -174,20 +200,12 @@ pub async fn send_code(
                 .organization(org.id),
             now,
         )?;
-        Ok(row)
+        Ok((row, org.name))
     })
     .await?;
-    if !crate::accounts::mail_budget_allows(state, &email)
-        .await
-        .map_err(|e| OrgError::Internal(e.to_string()))?
-    {
-        return Err(OrgError::Conflict(FieldError::new(
-            "email",
-            "has received too many messages this hour; try again later",
-        )));
-    }
     let mail = state.mail_context().domain_code(
         email.as_str(),
+        &org_name,
         &row.domain,
         &code_for_mail,
         rules::CODE_SECONDS,
@@ -201,7 +219,10 @@ pub async fn send_code(
 
 /// What a code check found.
 enum CodeCheck {
-    Verified(Box<DomainRow>, Vec<(invitation_store::InvitationRow, String)>),
+    Verified(
+        Box<DomainRow>,
+        Vec<(invitation_store::InvitationRow, String)>,
+    ),
     Wrong(&'static str),
 }
 
@@ -222,6 +243,8 @@ pub async fn verify(
         let org = find_in(c, &org)?;
         orgs::lock(c, &org.id)?;
         let row = find_domain(c, &org.id, &domain_name)?;
+        store::lock_domain(c, &row.domain)?;
+        let row = find_domain(c, &org.id, &row.domain)?;
         if row.verified_at.is_some() {
             return Err(OrgError::Conflict(FieldError::new(
                 "domain",
@@ -261,7 +284,7 @@ pub async fn verify(
             code_expires_at: None,
             ..row
         };
-        let invited = enroll_existing_in(c, &verified, &org.default_role, now, ttl)?;
+        let invited = enroll_existing_in(c, &verified, &enrollment_role(&org), now, ttl)?;
         Ok(CodeCheck::Verified(Box::new(verified), invited))
     })
     .await?;
@@ -304,7 +327,7 @@ pub async fn set_mode(
             updated_at: now,
             ..row
         };
-        let invited = enroll_existing_in(c, &row, &org.default_role, now, ttl)?;
+        let invited = enroll_existing_in(c, &row, &enrollment_role(&org), now, ttl)?;
         Ok((row, invited))
     })
     .await?;
@@ -336,6 +359,16 @@ pub async fn remove(
     })
     .await?;
     Ok(row.into())
+}
+
+/// The role people get through their domain: the default role, but never `admin` (an admin
+/// default would hand the organization to anyone with an address there).
+fn enrollment_role(org: &crate::domain::organization::Organization) -> String {
+    if org.default_role == crate::domain::organization::ADMIN_ROLE {
+        crate::domain::organization::MEMBER_ROLE.into()
+    } else {
+        org.default_role.clone()
+    }
 }
 
 /// Invites (without mail yet) every user with a verified address at a verified domain in
@@ -398,17 +431,24 @@ pub fn address_verified_in(
     now: UnixTime,
     invitation_ttl: i64,
 ) -> Result<(), StorageError> {
+    if user.disabled || !user.email_verified || rules::is_public(user.email.domain()) {
+        return Ok(());
+    }
     let Some(row) = store::verified(c, user.email.domain())? else {
         return Ok(());
     };
-    if row.enrollment_mode != EnrollmentMode::AutomaticInvitation.as_str()
-        || orgs::membership(c, &row.organization_id, &user.id)?.is_some()
-    {
+    if row.enrollment_mode != EnrollmentMode::AutomaticInvitation.as_str() {
         return Ok(());
     }
-    let role = orgs::find(c, &row.organization_id)?
-        .map(|o| o.default_role)
-        .unwrap_or_else(|| crate::domain::organization::MEMBER_ROLE.into());
+    // The organization's lock serialises this with manual invitations and enrollment runs.
+    orgs::lock(c, &row.organization_id)?;
+    if orgs::membership(c, &row.organization_id, &user.id)?.is_some() {
+        return Ok(());
+    }
+    let Some(org) = orgs::find(c, &row.organization_id)? else {
+        return Ok(());
+    };
+    let role = enrollment_role(&org);
     invite_automatically_in(c, &row, user.email.as_str(), &role, now, invitation_ttl)?;
     Ok(())
 }
@@ -421,8 +461,12 @@ async fn mail_invitations(
     if invited.is_empty() {
         return;
     }
-    let Ok(org) = super::find(state, org_id).await else {
-        return;
+    let org = match super::find(state, org_id).await {
+        Ok(org) => org,
+        Err(error) => {
+            tracing::warn!(%error, "automatic invitations not mailed");
+            return;
+        }
     };
     let ttl = state.config.organizations.invitation_days * 24 * 3600;
     for (row, token) in invited {
@@ -442,7 +486,7 @@ pub async fn suggestions_for(
     state: &AppState,
     user: &User,
 ) -> Result<Vec<(String, String, String)>, OrgError> {
-    if !user.email_verified {
+    if !user.email_verified || user.disabled || rules::is_public(user.email.domain()) {
         return Ok(Vec::new());
     }
     let (domain, user_id) = (user.email.domain().to_string(), user.id.clone());
@@ -464,21 +508,21 @@ pub async fn join_suggested(
         (org_id.to_string(), user.id.clone(), session_id.to_string());
     let now = state.clock.now();
     in_transaction(state, move |c| {
+        let org = find_in(c, &org_id)?;
+        orgs::lock(c, &org.id)?;
         let user = users::find_by_id(c, &user_id)?
-            .filter(|u| !u.disabled && u.email_verified)
+            .filter(|u| !u.disabled && u.email_verified && !rules::is_public(u.email.domain()))
             .ok_or(OrgError::NotFound("organization"))?;
         let offered = store::suggestions(c, user.email.domain(), &user.id)?
             .into_iter()
-            .any(|(id, _, _)| id == org_id);
+            .any(|(id, _, _)| id == org.id);
         if !offered {
             return Err(OrgError::NotFound("organization"));
         }
-        let org = find_in(c, &org_id)?;
-        orgs::lock(c, &org.id)?;
         let membership = Membership {
             organization_id: org.id.clone(),
             user_id: user.id.clone(),
-            role: org.default_role.clone(),
+            role: enrollment_role(&org),
             created_at: now,
             updated_at: now,
         };

@@ -420,6 +420,7 @@ fn accept_in(
     named: &Named,
     user: &User,
     now: UnixTime,
+    invitation_ttl: i64,
 ) -> Result<Result<Accepted, InvitationError>, StorageError> {
     let found = match named {
         Named::Link(digest) => store::find_by_token(c, digest)?.map(|(row, _, slug)| (row, slug)),
@@ -464,6 +465,7 @@ fn accept_in(
             ..user.clone()
         };
         webhooks::user_event_in(c, now, "user.updated", &verified)?;
+        super::domains::address_verified_in(c, &verified, now, invitation_ttl)?;
     }
     let existing = orgs::membership(c, &row.organization_id, &user.id)?;
     let membership = match existing {
@@ -562,12 +564,13 @@ async fn accept_named(
     session_id: &str,
 ) -> Result<Accepted, InvitationError> {
     let now = state.clock.now();
+    let ttl = state.config.organizations.invitation_days * 24 * 3600;
     let (user, session_id) = (user.clone(), session_id.to_string());
     state
         .db
         .run(move |conn| {
             crate::storage::write_transaction(conn, |c| {
-                let accepted = accept_in(c, &digest, &user, now)?;
+                let accepted = accept_in(c, &digest, &user, now, ttl)?;
                 if let Ok(a) = &accepted {
                     crate::storage::sessions::set_active_organization(
                         c,
@@ -619,6 +622,7 @@ pub async fn sign_up_and_accept(
     };
     let digest = SecretDigest::of(token);
     let created = user.clone();
+    let ttl = state.config.organizations.invitation_days * 24 * 3600;
     let accepted = state
         .db
         .run(move |conn| {
@@ -637,7 +641,9 @@ pub async fn sign_up_and_accept(
                         .detail("via", "invitation"),
                     now,
                 )?;
-                let accepted = accept_in(c, &Named::Link(digest), &created, now)?;
+                let accepted = accept_in(c, &Named::Link(digest), &created, now, ttl)?;
+                // The new address is verified: its domain's organization may invite it too.
+                super::domains::address_verified_in(c, &created, now, ttl)?;
                 // A refused link must not leave the account behind: roll back.
                 match accepted {
                     Ok(a) => Ok(Ok(a)),

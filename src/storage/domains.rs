@@ -19,6 +19,8 @@ pub struct DomainRow {
     pub code_mac: Option<String>,
     pub code_expires_at: Option<i64>,
     pub code_attempts: i64,
+    /// Wrong codes over the claim's life (a new code does not reset it).
+    pub wrong_codes_total: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -86,8 +88,25 @@ pub fn set_code(
 /// Counts a wrong code.
 pub fn count_wrong_code(conn: &mut DbConnection, id: &str) -> StorageResult<()> {
     diesel::update(dom::table.find(id))
-        .set(dom::code_attempts.eq(dom::code_attempts + 1))
+        .set((
+            dom::code_attempts.eq(dom::code_attempts + 1),
+            dom::wrong_codes_total.eq(dom::wrong_codes_total + 1),
+        ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Serialises claims on one domain: on PostgreSQL, locks every claim row of the domain (SQLite's
+/// single writer already serialises), so two organizations verifying at once cannot both pass
+/// the "not verified elsewhere" check.
+pub fn lock_domain(conn: &mut DbConnection, domain: &str) -> StorageResult<()> {
+    if let DbConnection::Pg(pg) = conn {
+        dom::table
+            .filter(dom::domain.eq(domain))
+            .select(dom::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
     Ok(())
 }
 
@@ -145,6 +164,7 @@ pub fn users_to_enroll(
     domain: &str,
     limit: i64,
 ) -> StorageResult<Vec<(String, String)>> {
+    use super::schema::organization_invitations as inv;
     use diesel::dsl::{exists, not};
     let pattern = format!("%@{}", super::like_escaped(domain));
     Ok(users::table
@@ -155,6 +175,11 @@ pub fn users_to_enroll(
             memberships::table
                 .filter(memberships::organization_id.eq(organization_id))
                 .filter(memberships::user_id.eq(users::id)),
+        )))
+        .filter(not(exists(
+            inv::table
+                .filter(inv::organization_id.eq(organization_id))
+                .filter(inv::email.eq(users::email)),
         )))
         .order(users::id.asc())
         .limit(limit)

@@ -6,6 +6,7 @@
 //! [`StorageError`]. A database that is down gives [`StorageError::Unavailable`] (503 at the edge)
 //! and the pool reconnects by itself once it is back.
 
+pub mod api_keys;
 pub mod audit_events;
 pub mod clients;
 pub mod connection;

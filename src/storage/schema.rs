@@ -88,7 +88,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_attempts,
     organization_invitations,
-    organization_domains
+    organization_domains,
+    api_keys,
+    idempotency_keys
 );
 
 diesel::table! {
@@ -340,9 +342,37 @@ diesel::table! {
         code_mac -> Nullable<Text>,
         code_expires_at -> Nullable<BigInt>,
         code_attempts -> BigInt,
+        wrong_codes_total -> BigInt,
         created_at -> BigInt,
         updated_at -> BigInt,
     }
 }
 
 diesel::joinable!(organization_domains -> organizations (organization_id));
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        prefix -> Text,
+        secret_digest -> Text,
+        scopes -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+        expires_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (api_key_id, idempotency_key) {
+        api_key_id -> Text,
+        idempotency_key -> Text,
+        request_digest -> Text,
+        status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(idempotency_keys -> api_keys (api_key_id));

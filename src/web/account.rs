@@ -154,7 +154,7 @@ async fn render(
     offers.extend(
         crate::organizations::domains::suggestions_for(state, &active.user)
             .await
-            .map_err(|e| PageError::Internal(e.to_string()))?
+            .map_err(org_page_error)?
             .into_iter()
             .map(|(id, name, _)| OfferLine {
                 field: "organization",
@@ -432,7 +432,9 @@ pub async fn join_organization(
         {
             Ok(_) => true,
             Err(crate::organizations::OrgError::NotFound(_)) => false,
-            Err(e) => return Err(PageError::Internal(e.to_string())),
+            // A second click while the first joined: the membership is there.
+            Err(crate::organizations::OrgError::Conflict(_)) => true,
+            Err(e) => return Err(org_page_error(e)),
         }
     } else {
         false
@@ -441,6 +443,15 @@ pub async fn join_organization(
         Ok(see_other("/account?notice=joined"))
     } else {
         Err(PageError::NotFound)
+    }
+}
+
+fn org_page_error(error: crate::organizations::OrgError) -> PageError {
+    use crate::organizations::OrgError;
+    match error {
+        OrgError::Unavailable => PageError::Unavailable,
+        OrgError::NotFound(_) => PageError::NotFound,
+        other => PageError::Internal(other.to_string()),
     }
 }
 

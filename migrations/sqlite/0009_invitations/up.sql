@@ -17,3 +17,4 @@ CREATE TABLE organization_invitations (
 CREATE UNIQUE INDEX organization_invitations_token ON organization_invitations (token_digest);
 CREATE INDEX organization_invitations_org ON organization_invitations (organization_id, id);
 CREATE INDEX organization_invitations_email ON organization_invitations (email);
+CREATE UNIQUE INDEX organization_invitations_one_pending ON organization_invitations (organization_id, email) WHERE state = 'pending';

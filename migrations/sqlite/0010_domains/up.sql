@@ -11,6 +11,7 @@ CREATE TABLE organization_domains (
     code_mac           TEXT,
     code_expires_at    BIGINT,
     code_attempts      BIGINT NOT NULL DEFAULT 0,
+    wrong_codes_total  BIGINT NOT NULL DEFAULT 0,
     created_at         BIGINT NOT NULL,
     updated_at         BIGINT NOT NULL
 );
