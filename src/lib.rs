@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod admin_api;
 pub mod app;
 pub mod audit;
 pub mod cli;

@@ -64,6 +64,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<Server> 
             .route("/readyz", web::get().to(health::readyz))
             .route("/metrics", web::get().to(health::metrics))
             .configure(crate::oidc::routes)
+            .configure(crate::admin_api::routes)
             .configure(|cfg| crate::web::routes(cfg, development))
             .default_service(web::to(not_found))
     })

@@ -16,6 +16,7 @@ pub struct SweepCounts {
     pub tokens: usize,
     pub audit_events: usize,
     pub webhook_messages: usize,
+    pub idempotency_keys: usize,
 }
 
 /// One sweep.
@@ -36,6 +37,10 @@ pub async fn sweep(state: &AppState) -> Result<SweepCounts, AccountError> {
         .run(move |conn| {
             Ok(SweepCounts {
                 audit_events,
+                idempotency_keys: crate::storage::api_keys::delete_idempotency_before(
+                    conn,
+                    now - crate::admin_api::idempotency::KEEP_SECONDS,
+                )?,
                 webhook_messages: crate::storage::webhooks::delete_messages_before(
                     conn,
                     webhook_cutoff,

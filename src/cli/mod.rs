@@ -1,6 +1,7 @@
 //! The `tessera` command line: `serve`, `migrate` and `user ...`. Human output by default, `--json`
 //! for scripts, and exit codes a script can rely on (see [`exit`]).
 
+pub mod apikey;
 pub mod audit;
 pub mod client;
 pub mod domain;
@@ -62,6 +63,8 @@ pub enum Command {
     Member(member::MemberArgs),
     /// Read the audit log.
     Audit(audit::AuditArgs),
+    /// Manage admin API keys.
+    Apikey(apikey::ApiKeyArgs),
     /// Manage an organization's verified domains.
     Domain(domain::DomainArgs),
     /// Invite people to an organization.
@@ -114,6 +117,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Webhook(args) => args.json,
         Command::Invite(args) => args.json,
         Command::Domain(args) => args.json,
+        Command::Apikey(args) => args.json,
         _ => false,
     };
     let result = run(cli);
@@ -146,6 +150,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Webhook(args) => webhook::run(loaded.config, args),
         Command::Invite(args) => invite::run(loaded.config, args),
         Command::Domain(args) => domain::run(loaded.config, args),
+        Command::Apikey(args) => apikey::run(loaded.config, args),
     }
 }
 

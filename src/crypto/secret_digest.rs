@@ -14,6 +14,11 @@ impl SecretDigest {
         Self(hex(&Sha256::digest(secret.as_bytes())))
     }
 
+    /// The digest of raw bytes (a request's fingerprint).
+    pub fn of_bytes(bytes: &[u8]) -> Self {
+        Self(hex(&Sha256::digest(bytes)))
+    }
+
     /// Digests with a purpose label, so one value can never stand in for another kind.
     pub fn labelled(label: &str, value: &str) -> Self {
         let mut hasher = Sha256::new();

@@ -26,6 +26,19 @@ pub mod webhooks;
 
 pub use connection::{Db, DbConnection};
 
+diesel::define_sql_function! {
+    /// SQL `lower()`, so searches ignore case the same way on SQLite and PostgreSQL.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()` of a nullable column.
+    #[sql_name = "lower"]
+    fn lower_nullable(
+        x: diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
 /// What can go wrong in storage, in the terms callers act on.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -165,9 +165,9 @@ pub fn list(
         .limit(limit)
         .into_boxed();
     if let Some(text) = search {
-        let pattern = format!("%{}%", super::like_escaped(text));
+        let pattern = format!("%{}%", super::like_escaped(&text.to_lowercase()));
         query = query.filter(
-            organizations::name
+            super::lower(organizations::name)
                 .like(pattern.clone())
                 .escape('\\')
                 .or(organizations::slug.like(pattern).escape('\\')),
@@ -408,6 +408,61 @@ pub fn members(conn: &mut DbConnection, org_id: &str) -> StorageResult<Vec<(Memb
         .filter(memberships::organization_id.eq(org_id))
         .order(users::email.asc())
         .select((MembershipRow::as_select(), users::email))
+        .load::<(MembershipRow, String)>(conn)?
+        .into_iter()
+        .map(|(m, email)| (Membership::from(m), email))
+        .collect())
+}
+
+/// A page of organizations in id order after `after`, optionally matching `search`.
+pub fn page(
+    conn: &mut DbConnection,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> StorageResult<Vec<Organization>> {
+    let mut query = organizations::table
+        .select(OrganizationRow::as_select())
+        .order(organizations::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(text) = search {
+        let pattern = format!("%{}%", super::like_escaped(&text.to_lowercase()));
+        query = query.filter(
+            super::lower(organizations::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(organizations::slug.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(organizations::id.gt(after.to_string()));
+    }
+    Ok(query
+        .load(conn)?
+        .into_iter()
+        .map(Organization::from)
+        .collect())
+}
+
+/// A page of an organization's members in user-id order after `after`, with their addresses.
+pub fn members_page(
+    conn: &mut DbConnection,
+    org_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> StorageResult<Vec<(Membership, String)>> {
+    let mut query = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::organization_id.eq(org_id))
+        .order(memberships::user_id.asc())
+        .limit(limit)
+        .select((MembershipRow::as_select(), users::email))
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(memberships::user_id.gt(after.to_string()));
+    }
+    Ok(query
         .load::<(MembershipRow, String)>(conn)?
         .into_iter()
         .map(|(m, email)| (Membership::from(m), email))

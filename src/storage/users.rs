@@ -173,8 +173,12 @@ pub fn list(
             users::email
                 .like(pattern.clone())
                 .escape('\\')
-                .or(users::username.like(pattern.clone()).escape('\\'))
-                .or(users::name.like(pattern).escape('\\')),
+                .or(super::lower_nullable(users::username)
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(super::lower_nullable(users::name)
+                    .like(pattern)
+                    .escape('\\')),
         );
     }
     if let Some(after) = after {
@@ -183,6 +187,69 @@ pub fn list(
     Ok(query
         .order(users::id.asc())
         .limit(limit)
+        .load(conn)?
+        .into_iter()
+        .map(UserRow::into_user)
+        .collect())
+}
+
+/// What the admin API may filter users by.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    /// A part of the email, username or name.
+    pub search: Option<String>,
+    /// This exact (normalised) address.
+    pub email: Option<String>,
+    pub verified: Option<bool>,
+    pub disabled: Option<bool>,
+    /// Members of this organization (its id).
+    pub organization_id: Option<String>,
+    /// Only users after this id (the cursor).
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+/// A page of users in id order matching every filter given.
+pub fn query(conn: &mut DbConnection, q: &UserQuery) -> StorageResult<Vec<User>> {
+    use super::schema::memberships;
+    use diesel::dsl::exists;
+    let mut query = users::table.select(UserRow::as_select()).into_boxed();
+    if let Some(term) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", super::like_escaped(&term.to_lowercase()));
+        query = query.filter(
+            users::email
+                .like(pattern.clone())
+                .escape('\\')
+                .or(super::lower_nullable(users::username)
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(super::lower_nullable(users::name)
+                    .like(pattern)
+                    .escape('\\')),
+        );
+    }
+    if let Some(email) = &q.email {
+        query = query.filter(users::email.eq(email.clone()));
+    }
+    if let Some(verified) = q.verified {
+        query = query.filter(users::email_verified.eq(verified));
+    }
+    if let Some(disabled) = q.disabled {
+        query = query.filter(users::disabled.eq(disabled));
+    }
+    if let Some(org) = &q.organization_id {
+        query = query.filter(exists(
+            memberships::table
+                .filter(memberships::organization_id.eq(org.clone()))
+                .filter(memberships::user_id.eq(users::id)),
+        ));
+    }
+    if let Some(after) = &q.after {
+        query = query.filter(users::id.gt(after.clone()));
+    }
+    Ok(query
+        .order(users::id.asc())
+        .limit(q.limit)
         .load(conn)?
         .into_iter()
         .map(UserRow::into_user)

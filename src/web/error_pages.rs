@@ -37,6 +37,30 @@ fn render_error_page(
     if already_page || !is_html_route {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
+    if res.request().path().starts_with("/admin/") {
+        // The admin API answers machines: a problem document, not a page.
+        let status = res.status();
+        let error = match status {
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                crate::admin_api::problem::ApiError::PayloadTooLarge
+            }
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED
+            | actix_web::http::StatusCode::NOT_FOUND => {
+                crate::admin_api::problem::ApiError::NotFound("route")
+            }
+            s if s.is_server_error() => {
+                crate::admin_api::problem::ApiError::Internal("unexpected failure".into())
+            }
+            _ => crate::admin_api::problem::ApiError::BadRequest(
+                "the request could not be understood".into(),
+            ),
+        };
+        let (req, _) = res.into_parts();
+        let response = actix_web::ResponseError::error_response(&error);
+        let res: ServiceResponse<EitherBody<BoxBody>> =
+            ServiceResponse::new(req, response).map_into_right_body();
+        return Ok(ErrorHandlerResponse::Response(res));
+    }
     let status = res.status();
     let (title, message) = match res
         .response()

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod admin_api;
 mod audit;
 mod browser;
 mod cli;
