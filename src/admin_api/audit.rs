@@ -98,7 +98,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// List audit events, newest first.
 #[utoipa::path(get, path = "/admin/v1/audit-events", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = AuditEventPage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = AuditEventPage), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["audit:read"])))]
 pub async fn list(
     state: web::Data<AppState>,

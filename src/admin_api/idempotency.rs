@@ -1,7 +1,9 @@
 //! Idempotency keys on POST (`Idempotency-Key` header): the first request with a key runs and
 //! its answer is kept for 24 hours; the same key with the same request gets that answer again
 //! (`Idempotent-Replayed: true`), with a different request 422, while the first still runs 409.
-//! A failure on our side (5xx) forgets the key, so a retry runs again.
+//! A failure on our side (5xx) forgets the key, so a retry runs again; a request whose process
+//! died is taken over after a minute. Kept answers are sealed with the master key (some carry a
+//! secret that is shown once).
 
 use super::caller::Caller;
 use super::problem::ApiError;
@@ -63,8 +65,17 @@ where
         .db
         .run(move |conn| store::begin(conn, &key_id, &stored_key, &digest, now))
         .await?;
+    let context = format!("idempotency:{}:{key}", caller.key.id);
     match begun {
         Begun::Replay { status, body } => {
+            // Answers may hold secrets shown once (a webhook's, a client's): they are kept sealed.
+            let body = state
+                .keys
+                .master()
+                .open(&context, &body)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| ApiError::Internal("a kept answer could not be opened".into()))?;
             let status = u16::try_from(status)
                 .ok()
                 .and_then(|s| StatusCode::from_u16(s).ok())
@@ -85,6 +96,11 @@ where
         ),
     };
     let keep = !status.is_server_error();
+    let text = state
+        .keys
+        .master()
+        .seal(&context, text.as_bytes())
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let saved = state
         .db
         .run(move |conn| {

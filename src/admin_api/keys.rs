@@ -16,6 +16,8 @@ pub const SCOPES: &[&str] = &[
     "organizations:write",
     "webhooks:read",
     "webhooks:write",
+    "clients:read",
+    "clients:write",
     "audit:read",
 ];
 
@@ -165,7 +167,8 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<ApiKey, ApiE
     let row = state
         .db
         .run(move |conn| {
-            let row = store::find_by_digest(conn, &digest)?;
+            let row = store::find_by_digest(conn, &digest)?
+                .filter(|r| r.revoked_at.is_none() && r.expires_at.is_none_or(|t| t > now));
             if let Some(row) = &row
                 && row.last_used_at.is_none_or(|t| now - t >= 60)
             {
@@ -175,8 +178,5 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<ApiKey, ApiE
         })
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    if row.revoked_at.is_some() || row.expires_at.is_some_and(|t| t <= now) {
-        return Err(ApiError::Unauthenticated);
-    }
     Ok(row.into())
 }

@@ -5,6 +5,8 @@
 
 pub mod audit;
 pub mod caller;
+pub mod clients;
+pub mod domains;
 pub mod idempotency;
 pub mod keys;
 pub mod openapi;
@@ -51,13 +53,19 @@ impl PageQuery {
         URL_SAFE_NO_PAD
             .decode(cursor)
             .ok()
-            .filter(|b| b.len() <= 200)
+            .filter(|b| b.len() <= 200 && !b.iter().any(|c| c.is_ascii_control()))
             .and_then(|b| String::from_utf8(b).ok())
             .map(Some)
             .ok_or_else(|| {
                 crate::domain::FieldError::new("cursor", "is not a cursor from this API").into()
             })
     }
+}
+
+/// A list that is not paged: `{"data": [...]}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DataList<T: utoipa::ToSchema> {
+    pub data: Vec<T>,
 }
 
 /// A page of items: fetch `size + 1` rows, give `size`, and a cursor when there were more.
@@ -83,6 +91,11 @@ pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.is_empty() {
         return Err(ApiError::BadRequest("a JSON body is required".into()));
     }
+    if body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Err(ApiError::BadRequest(
+            "strings must not contain NUL characters".into(),
+        ));
+    }
     serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid JSON: {e}")))
 }
 
@@ -106,6 +119,23 @@ pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     use actix_web::web;
     cfg.service(
         web::scope("/admin/v1")
+            .wrap(actix_web::middleware::DefaultHeaders::new().add(("cache-control", "no-store")))
+            .wrap_fn(|req, srv| {
+                use actix_web::dev::Service;
+                // NUL cannot be stored in PostgreSQL text: refuse it at the door, not as a 500.
+                let query = req.uri().to_string().to_ascii_lowercase();
+                let refused = query.contains("%00");
+                let fut = (!refused).then(|| srv.call(req));
+                async move {
+                    match fut {
+                        Some(fut) => fut.await,
+                        None => Err(ApiError::BadRequest(
+                            "the request contains a NUL character".into(),
+                        )
+                        .into()),
+                    }
+                }
+            })
             .app_data(web::PayloadConfig::new(64 * 1024))
             .app_data(
                 web::QueryConfig::default()
@@ -118,6 +148,8 @@ pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
             .route("/openapi.json", web::get().to(openapi::document))
             .configure(users::routes)
             .configure(organizations::routes)
+            .configure(domains::routes)
+            .configure(clients::routes)
             .configure(audit::routes)
             .configure(webhooks::routes)
             .default_service(web::to(|| async {

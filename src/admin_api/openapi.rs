@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document of the admin API, generated from the handlers' annotations and the
 //! request and response types, served at `/admin/v1/openapi.json`.
 
-use super::{audit, organizations, problem, users, webhooks};
+use super::{audit, clients, domains, organizations, problem, users, webhooks};
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -22,7 +22,7 @@ impl Modify for ApiKeyScheme {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Tessera admin API", version = "1", description = "Manage users, organizations, webhooks and read the audit log. Errors are RFC 9457 problem details; lists are paged with `limit` and `cursor`; POSTs accept an `Idempotency-Key`."),
+    info(title = "Tessera admin API", version = "1", description = "Manage users, organizations, clients, webhooks and read the audit log. Errors are RFC 9457 problem details; lists are paged with `limit` and `cursor`; POSTs accept an `Idempotency-Key`."),
     paths(
         users::list, users::create, users::get, users::update, users::delete,
         users::sessions, users::revoke_session,
@@ -31,6 +31,10 @@ impl Modify for ApiKeyScheme {
         organizations::set_role, organizations::remove_member, organizations::roles,
         organizations::create_role, organizations::update_role, organizations::delete_role,
         organizations::invitations_list, organizations::invite, organizations::revoke_invitation,
+        domains::list, domains::add, domains::set_mode, domains::remove, domains::send_code,
+        domains::verify,
+        clients::list, clients::create, clients::get, clients::update, clients::delete,
+        clients::rotate_secret,
         audit::list,
         webhooks::list, webhooks::create, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::redeliver,
@@ -38,7 +42,8 @@ impl Modify for ApiKeyScheme {
     components(schemas(problem::Problem)),
     modifiers(&ApiKeyScheme),
     tags(
-        (name = "users"), (name = "organizations"), (name = "audit"), (name = "webhooks"),
+        (name = "users"), (name = "organizations"), (name = "clients"), (name = "audit"),
+        (name = "webhooks"),
     )
 )]
 pub struct ApiDoc;

@@ -187,6 +187,9 @@ pub struct InvitationOut {
     pub accepted_by: Option<String>,
     pub created_at: String,
     pub expires_at: String,
+    /// On creation: whether the mail with the link went out (if not, invite again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mailed: Option<bool>,
 }
 
 impl From<Invitation> for InvitationOut {
@@ -201,6 +204,7 @@ impl From<Invitation> for InvitationOut {
             accepted_by: i.accepted_by,
             created_at: time(i.created_at),
             expires_at: time(i.expires_at),
+            mailed: None,
         }
     }
 }
@@ -283,7 +287,7 @@ fn audit(
 
 /// List organizations.
 #[utoipa::path(get, path = "/admin/v1/organizations", tag = "organizations", params(OrganizationListQuery),
-    responses((status = 200, body = OrganizationPage), (status = 401, body = Problem), (status = 403, body = Problem)),
+    responses((status = 200, body = OrganizationPage), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:read"])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -311,7 +315,7 @@ pub async fn list(
 /// Create an organization (with the built-in roles admin and member).
 #[utoipa::path(post, path = "/admin/v1/organizations", tag = "organizations", request_body = OrganizationCreate,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 201, body = OrganizationOut), (status = 400, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, body = OrganizationOut), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:write"])))]
 pub async fn create(
     req: HttpRequest,
@@ -345,7 +349,8 @@ pub async fn create(
 
 /// Get an organization (by id or slug).
 #[utoipa::path(get, path = "/admin/v1/organizations/{org}", tag = "organizations",
-    responses((status = 200, body = OrganizationOut), (status = 404, body = Problem)),
+    params(("org" = String, Path, description = "The organization (id or slug)")),
+    responses((status = 200, body = OrganizationOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:read"])))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -358,7 +363,8 @@ pub async fn get(
 
 /// Change an organization.
 #[utoipa::path(patch, path = "/admin/v1/organizations/{org}", tag = "organizations", request_body = OrganizationPatch,
-    responses((status = 200, body = OrganizationOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    params(("org" = String, Path, description = "The organization (id or slug)")),
+    responses((status = 200, body = OrganizationOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:write"])))]
 pub async fn update(
     state: web::Data<AppState>,
@@ -390,7 +396,8 @@ pub async fn update(
 
 /// Delete an organization with its roles, memberships and invitations.
 #[utoipa::path(delete, path = "/admin/v1/organizations/{org}", tag = "organizations",
-    responses((status = 204), (status = 404, body = Problem)),
+    params(("org" = String, Path, description = "The organization (id or slug)")),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:write"])))]
 pub async fn delete(
     state: web::Data<AppState>,
@@ -409,8 +416,8 @@ pub async fn delete(
 }
 
 /// List an organization's members.
-#[utoipa::path(get, path = "/admin/v1/organizations/{org}/memberships", tag = "organizations", params(PageQuery),
-    responses((status = 200, body = MembershipPage), (status = 404, body = Problem)),
+#[utoipa::path(get, path = "/admin/v1/organizations/{org}/memberships", tag = "organizations", params(("org" = String, Path, description = "The organization (id or slug)"), PageQuery),
+    responses((status = 200, body = MembershipPage), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:read"])))]
 pub async fn members(
     state: web::Data<AppState>,
@@ -436,8 +443,8 @@ pub async fn members(
 
 /// Add a member.
 #[utoipa::path(post, path = "/admin/v1/organizations/{org}/memberships", tag = "organizations", request_body = MembershipCreate,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 201, body = MembershipOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    params(("org" = String, Path, description = "The organization (id or slug)"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 201, body = MembershipOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:write"])))]
 pub async fn add_member(
     req: HttpRequest,
@@ -469,7 +476,8 @@ pub async fn add_member(
 
 /// Give a member another role (the last admin keeps theirs).
 #[utoipa::path(patch, path = "/admin/v1/organizations/{org}/memberships/{user}", tag = "organizations", request_body = MembershipPatch,
-    responses((status = 200, body = MembershipOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    params(("org" = String, Path, description = "The organization (id or slug)"), ("user" = String, Path, description = "The user (id or email)")),
+    responses((status = 200, body = MembershipOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:write"])))]
 pub async fn set_role(
     state: web::Data<AppState>,
@@ -498,7 +506,8 @@ pub async fn set_role(
 
 /// Remove a member (not the last admin).
 #[utoipa::path(delete, path = "/admin/v1/organizations/{org}/memberships/{user}", tag = "organizations",
-    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
+    params(("org" = String, Path, description = "The organization (id or slug)"), ("user" = String, Path, description = "The user (id or email)")),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:write"])))]
 pub async fn remove_member(
     state: web::Data<AppState>,
@@ -524,7 +533,8 @@ pub async fn remove_member(
 
 /// The roles of an organization.
 #[utoipa::path(get, path = "/admin/v1/organizations/{org}/roles", tag = "organizations",
-    responses((status = 200, body = Vec<RoleOut>), (status = 404, body = Problem)),
+    params(("org" = String, Path, description = "The organization (id or slug)")),
+    responses((status = 200, body = super::DataList<RoleOut>), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:read"])))]
 pub async fn roles(
     state: web::Data<AppState>,
@@ -542,8 +552,8 @@ pub async fn roles(
 
 /// Create a custom role.
 #[utoipa::path(post, path = "/admin/v1/organizations/{org}/roles", tag = "organizations", request_body = RoleCreate,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 201, body = RoleOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    params(("org" = String, Path, description = "The organization (id or slug)"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 201, body = RoleOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:write"])))]
 pub async fn create_role(
     req: HttpRequest,
@@ -570,7 +580,8 @@ pub async fn create_role(
 
 /// Change a custom role.
 #[utoipa::path(patch, path = "/admin/v1/organizations/{org}/roles/{key}", tag = "organizations", request_body = RolePatch,
-    responses((status = 200, body = RoleOut), (status = 404, body = Problem), (status = 422, body = Problem)),
+    params(("org" = String, Path, description = "The organization (id or slug)"), ("key" = String, Path, description = "The role key")),
+    responses((status = 200, body = RoleOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:write"])))]
 pub async fn update_role(
     state: web::Data<AppState>,
@@ -593,7 +604,8 @@ pub async fn update_role(
 
 /// Delete a custom role nobody holds, that is not the default and no pending invitation offers.
 #[utoipa::path(delete, path = "/admin/v1/organizations/{org}/roles/{key}", tag = "organizations",
-    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    params(("org" = String, Path, description = "The organization (id or slug)"), ("key" = String, Path, description = "The role key")),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:write"])))]
 pub async fn delete_role(
     state: web::Data<AppState>,
@@ -613,8 +625,8 @@ pub async fn delete_role(
 }
 
 /// List an organization's invitations, newest first.
-#[utoipa::path(get, path = "/admin/v1/organizations/{org}/invitations", tag = "organizations", params(InvitationListQuery),
-    responses((status = 200, body = InvitationPage), (status = 404, body = Problem), (status = 422, body = Problem)),
+#[utoipa::path(get, path = "/admin/v1/organizations/{org}/invitations", tag = "organizations", params(("org" = String, Path, description = "The organization (id or slug)"), InvitationListQuery),
+    responses((status = 200, body = InvitationPage), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:read"])))]
 pub async fn invitations_list(
     state: web::Data<AppState>,
@@ -636,8 +648,8 @@ pub async fn invitations_list(
 
 /// Invite an address (mails a single-use link; replaces a pending invitation to it).
 #[utoipa::path(post, path = "/admin/v1/organizations/{org}/invitations", tag = "organizations", request_body = InvitationCreate,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 201, body = InvitationOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem)),
+    params(("org" = String, Path, description = "The organization (id or slug)"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 201, body = InvitationOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:write"])))]
 pub async fn invite(
     req: HttpRequest,
@@ -651,23 +663,19 @@ pub async fn invite(
         let input: InvitationCreate = json_body(&body)?;
         let invited =
             invitations::invite(&state, &org, &input.email, input.role, caller.actor()).await?;
-        if !invited.mailed {
-            return Err(ApiError::Internal(format!(
-                "invitation {} was made but its mail could not be sent",
-                invited.invitation.id
-            )));
-        }
-        Ok((
-            StatusCode::CREATED,
-            json!(InvitationOut::from(invited.invitation)),
-        ))
+        let out = InvitationOut {
+            mailed: Some(invited.mailed),
+            ..InvitationOut::from(invited.invitation)
+        };
+        Ok((StatusCode::CREATED, json!(out)))
     })
     .await
 }
 
 /// Revoke an invitation: its link stops working.
 #[utoipa::path(post, path = "/admin/v1/organizations/{org}/invitations/{id}/revoke", tag = "organizations",
-    responses((status = 200, body = InvitationOut), (status = 404, body = Problem), (status = 409, body = Problem)),
+    params(("org" = String, Path, description = "The organization (id or slug)"), ("id" = String, Path, description = "The id")),
+    responses((status = 200, body = InvitationOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["organizations:write"])))]
 pub async fn revoke_invitation(
     state: web::Data<AppState>,

@@ -158,7 +158,7 @@ fn audit(caller: &Caller, action: &'static str, user_id: &str) -> crate::audit::
 
 /// List users.
 #[utoipa::path(get, path = "/admin/v1/users", tag = "users", params(UserListQuery),
-    responses((status = 200, body = UserPage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 200, body = UserPage), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["users:read"])))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -196,7 +196,7 @@ pub async fn list(
 /// Create a user.
 #[utoipa::path(post, path = "/admin/v1/users", tag = "users", request_body = UserCreate,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 201, body = UserOut), (status = 400, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, body = UserOut), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["users:write"])))]
 pub async fn create(
     req: HttpRequest,
@@ -228,7 +228,8 @@ pub async fn create(
 
 /// Get a user.
 #[utoipa::path(get, path = "/admin/v1/users/{id}", tag = "users",
-    responses((status = 200, body = UserOut), (status = 404, body = Problem)),
+    params(("id" = String, Path, description = "The id")),
+    responses((status = 200, body = UserOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["users:read"])))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -241,7 +242,8 @@ pub async fn get(
 
 /// Change a user.
 #[utoipa::path(patch, path = "/admin/v1/users/{id}", tag = "users", request_body = UserPatch,
-    responses((status = 200, body = UserOut), (status = 400, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    params(("id" = String, Path, description = "The id")),
+    responses((status = 200, body = UserOut), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["users:write"])))]
 pub async fn update(
     state: web::Data<AppState>,
@@ -253,6 +255,16 @@ pub async fn update(
     let patch: UserPatch = json_body(&body)?;
     let user = find(&state, &id).await?;
     let metadata = |v: Option<Value>| v.map(|v| v.to_string());
+    let profile_changes = patch.email.is_some()
+        || patch.email_verified.is_some()
+        || patch.username.is_some()
+        || patch.name.is_some()
+        || patch.given_name.is_some()
+        || patch.family_name.is_some()
+        || patch.picture.is_some()
+        || patch.locale.is_some()
+        || patch.public_metadata.is_some()
+        || patch.private_metadata.is_some();
     let changes = UserChanges {
         email: patch.email,
         verified: patch.email_verified,
@@ -265,7 +277,13 @@ pub async fn update(
         public_metadata: metadata(patch.public_metadata),
         private_metadata: metadata(patch.private_metadata),
     };
-    let mut user = admin::update_user(&state, &user.id, changes).await?;
+    let mut user = if profile_changes {
+        let updated = admin::update_user(&state, &user.id, changes).await?;
+        crate::audit::record(&state, audit(&caller, "user.updated", &updated.id)).await;
+        updated
+    } else {
+        user
+    };
     if let Some(disabled) = patch.disabled
         && disabled != user.disabled
     {
@@ -277,13 +295,13 @@ pub async fn update(
         };
         crate::audit::record(&state, audit(&caller, action, &user.id)).await;
     }
-    crate::audit::record(&state, audit(&caller, "user.updated", &user.id)).await;
     Ok(HttpResponse::Ok().json(UserOut::from(user)))
 }
 
 /// Delete a user (refused for the only admin of an organization).
 #[utoipa::path(delete, path = "/admin/v1/users/{id}", tag = "users",
-    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
+    params(("id" = String, Path, description = "The id")),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["users:write"])))]
 pub async fn delete(
     state: web::Data<AppState>,
@@ -299,7 +317,8 @@ pub async fn delete(
 
 /// A user's live sessions, most recent first.
 #[utoipa::path(get, path = "/admin/v1/users/{id}/sessions", tag = "users",
-    responses((status = 200, body = Vec<SessionOut>), (status = 404, body = Problem)),
+    params(("id" = String, Path, description = "The id")),
+    responses((status = 200, body = super::DataList<SessionOut>), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["users:read"])))]
 pub async fn sessions(
     state: web::Data<AppState>,
@@ -326,7 +345,8 @@ pub async fn sessions(
 
 /// End one of a user's sessions (and the tokens issued in it without offline access).
 #[utoipa::path(delete, path = "/admin/v1/users/{id}/sessions/{session_id}", tag = "users",
-    responses((status = 204), (status = 404, body = Problem)),
+    params(("id" = String, Path, description = "The id"), ("session_id" = String, Path, description = "The session id")),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["users:write"])))]
 pub async fn revoke_session(
     state: web::Data<AppState>,

@@ -146,7 +146,7 @@ fn audit(
 
 /// List the endpoints.
 #[utoipa::path(get, path = "/admin/v1/webhook-endpoints", tag = "webhooks",
-    responses((status = 200, body = Vec<EndpointOut>), (status = 401, body = Problem), (status = 403, body = Problem)),
+    responses((status = 200, body = super::DataList<EndpointOut>), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["webhooks:read"])))]
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require("webhooks:read")?;
@@ -161,7 +161,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
 /// Register an endpoint; the answer carries its signing secret, once.
 #[utoipa::path(post, path = "/admin/v1/webhook-endpoints", tag = "webhooks", request_body = EndpointCreate,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 201, body = EndpointOut), (status = 400, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, body = EndpointOut), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["webhooks:write"])))]
 pub async fn create(
     req: HttpRequest,
@@ -197,7 +197,8 @@ pub async fn create(
 
 /// Get an endpoint.
 #[utoipa::path(get, path = "/admin/v1/webhook-endpoints/{id}", tag = "webhooks",
-    responses((status = 200, body = EndpointOut), (status = 404, body = Problem)),
+    params(("id" = String, Path, description = "The id")),
+    responses((status = 200, body = EndpointOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["webhooks:read"])))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -210,7 +211,8 @@ pub async fn get(
 
 /// Change an endpoint.
 #[utoipa::path(patch, path = "/admin/v1/webhook-endpoints/{id}", tag = "webhooks", request_body = EndpointPatch,
-    responses((status = 200, body = EndpointOut), (status = 404, body = Problem), (status = 422, body = Problem)),
+    params(("id" = String, Path, description = "The id")),
+    responses((status = 200, body = EndpointOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["webhooks:write"])))]
 pub async fn update(
     state: web::Data<AppState>,
@@ -241,7 +243,8 @@ pub async fn update(
 
 /// Delete an endpoint with its delivery log.
 #[utoipa::path(delete, path = "/admin/v1/webhook-endpoints/{id}", tag = "webhooks",
-    responses((status = 204), (status = 404, body = Problem)),
+    params(("id" = String, Path, description = "The id")),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["webhooks:write"])))]
 pub async fn delete(
     state: web::Data<AppState>,
@@ -260,7 +263,8 @@ pub async fn delete(
 
 /// A new signing secret (in the answer, once); the old one stops at once.
 #[utoipa::path(post, path = "/admin/v1/webhook-endpoints/{id}/rotate-secret", tag = "webhooks",
-    responses((status = 200, body = EndpointOut), (status = 404, body = Problem)),
+    params(("id" = String, Path, description = "The id")),
+    responses((status = 200, body = EndpointOut), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["webhooks:write"])))]
 pub async fn rotate_secret(
     state: web::Data<AppState>,
@@ -284,8 +288,8 @@ pub async fn rotate_secret(
 }
 
 /// The deliveries to an endpoint, newest first.
-#[utoipa::path(get, path = "/admin/v1/webhook-endpoints/{id}/deliveries", tag = "webhooks", params(DeliveryQuery),
-    responses((status = 200, body = DeliveryPage), (status = 404, body = Problem), (status = 422, body = Problem)),
+#[utoipa::path(get, path = "/admin/v1/webhook-endpoints/{id}/deliveries", tag = "webhooks", params(("id" = String, Path, description = "The id"), DeliveryQuery),
+    responses((status = 200, body = DeliveryPage), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["webhooks:read"])))]
 pub async fn deliveries(
     state: web::Data<AppState>,
@@ -306,7 +310,8 @@ pub async fn deliveries(
 
 /// Send a delivery again now, with a fresh retry window.
 #[utoipa::path(post, path = "/admin/v1/webhook-deliveries/{id}/redeliver", tag = "webhooks",
-    responses((status = 202), (status = 404, body = Problem), (status = 409, body = Problem)),
+    params(("id" = String, Path, description = "The id")),
+    responses((status = 202), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
     security(("api_key" = ["webhooks:write"])))]
 pub async fn redeliver(
     state: web::Data<AppState>,

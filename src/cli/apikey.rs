@@ -26,7 +26,8 @@ pub enum ApiKeyCommand {
         #[arg(long)]
         name: String,
         /// A scope (repeatable): admin, users:read, users:write, organizations:read,
-        /// organizations:write, webhooks:read, webhooks:write, audit:read. None: admin.
+        /// organizations:write, clients:read, clients:write, webhooks:read, webhooks:write,
+        /// audit:read. None: admin.
         #[arg(long = "scope")]
         scopes: Vec<String>,
         /// The key stops working after this many days.
@@ -68,6 +69,8 @@ fn key_json(k: &ApiKey) -> serde_json::Value {
 fn show(k: &ApiKey) {
     let state = if k.revoked_at.is_some() {
         "revoked"
+    } else if k.expires_at.is_some() {
+        "expiring"
     } else {
         "active"
     };

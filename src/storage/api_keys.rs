@@ -77,6 +77,9 @@ pub fn touch(conn: &mut DbConnection, id: &str, now: UnixTime) -> StorageResult<
     Ok(())
 }
 
+/// After this long, a request that began under a key and never finished is taken over.
+pub const ABANDONED_AFTER_SECONDS: i64 = 60;
+
 /// What an idempotency key found when a request began.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Begun {
@@ -99,12 +102,13 @@ pub fn begin(
     now: UnixTime,
 ) -> StorageResult<Begun> {
     super::write_transaction(conn, |c| {
-        let found: Option<(String, Option<i32>, Option<String>)> = idempotency_keys::table
+        let found: Option<(String, Option<i32>, Option<String>, i64)> = idempotency_keys::table
             .find((api_key_id, key))
             .select((
                 idempotency_keys::request_digest,
                 idempotency_keys::status,
                 idempotency_keys::response_body,
+                idempotency_keys::created_at,
             ))
             .first(c)
             .optional()?;
@@ -120,8 +124,15 @@ pub fn begin(
                     .execute(c)?;
                 Begun::New
             }
-            Some((digest, _, _)) if digest != request_digest => Begun::Mismatch,
-            Some((_, Some(status), Some(body))) => Begun::Replay { status, body },
+            Some((digest, _, _, _)) if digest != request_digest => Begun::Mismatch,
+            Some((_, Some(status), Some(body), _)) => Begun::Replay { status, body },
+            // A request that started long ago and never finished (its process died): take over.
+            Some((_, None, _, started)) if started <= now - ABANDONED_AFTER_SECONDS => {
+                diesel::update(idempotency_keys::table.find((api_key_id, key)))
+                    .set(idempotency_keys::created_at.eq(now))
+                    .execute(c)?;
+                Begun::New
+            }
             Some(_) => Begun::InProgress,
         })
     })

@@ -177,6 +177,11 @@ both_backends! {
         assert_eq!(api.call("GET", "/users?limit=abc", None).0, 400);
         assert_eq!(api.call("GET", "/users?cursor=%25%25%25", None).0, 422);
         assert_eq!(api.call("GET", "/users?colour=red", None).0, 400);
+        // NUL never reaches the database (PostgreSQL refuses it in text).
+        assert_eq!(api.call("GET", "/users?search=a%00b", None).0, 400);
+        assert_eq!(api.call("GET", "/users/a%00b", None).0, 400);
+        assert_eq!(api.call("POST", "/users", Some(json!({"email": "a@example.com", "name": "a\u{0}b"}))).0, 400);
+        assert_eq!(api.call("GET", "/users?cursor=AA", None).0, 422, "a cursor hiding a NUL");
 
         // Pages of two, to the end, in order, each user once.
         let mut seen = Vec::new();
@@ -335,11 +340,25 @@ both_backends! {
         assert!(listed["data"][0].get("secret").is_none(), "the secret is shown once");
         assert_eq!(api.call("POST", "/webhook-endpoints", Some(json!({"url": "http://hooks.example.com"}))).1["field"], "url");
         assert_eq!(api.call("POST", "/webhook-endpoints", Some(json!({"url": "https://h.example.com", "event_types": ["nope"]}))).0, 422);
+        // A retried creation answers the same secret (kept sealed), and makes no second endpoint.
+        let body = json!({"url": "https://hooks.example.com/retry"});
+        let first: Value = api.send("POST", "/webhook-endpoints", Some(body.clone()), &[("idempotency-key", "hook-1")]).json().expect("json");
+        let again = api.send("POST", "/webhook-endpoints", Some(body), &[("idempotency-key", "hook-1")]);
+        assert_eq!(again.headers().get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+        let again: Value = again.json().expect("json");
+        assert_eq!(again["secret"], first["secret"]);
+        assert_eq!(api.call("GET", "/webhook-endpoints", None).1["data"].as_array().map(Vec::len), Some(2));
+        let stored: Vec<String> = server.state.db.run_blocking(|c| {
+            use diesel::prelude::*;
+            use tessera::storage::schema::idempotency_keys::dsl::*;
+            Ok(idempotency_keys.select(response_body).load::<Option<String>>(c).map_err(tessera::storage::StorageError::from)?.into_iter().flatten().collect())
+        }).expect("rows");
+        let secret = first["secret"].as_str().expect("secret");
+        assert!(stored.iter().all(|b| !b.contains(&secret[6..])), "answers are kept sealed");
         let (_, rotated) = api.call("POST", &format!("/webhook-endpoints/{id}/rotate-secret"), None);
         assert_ne!(rotated["secret"], endpoint["secret"]);
         assert_eq!(api.call("PATCH", &format!("/webhook-endpoints/{id}"), Some(json!({"disabled": true}))).1["disabled"], true);
-        let (_, made) = api.call("POST", "/users", Some(json!({"email": "hooked@example.com"})));
-        let _ = made;
+        assert_eq!(api.call("POST", "/users", Some(json!({"email": "hooked@example.com"}))).0, 201);
         let (status, deliveries) = api.call("GET", &format!("/webhook-endpoints/{id}/deliveries"), None);
         assert_eq!(status, 200);
         assert_eq!(deliveries["data"], json!([]), "a disabled endpoint gets nothing");
@@ -361,7 +380,9 @@ both_backends! {
         assert_eq!(page["data"].as_array().map(Vec::len), Some(2));
         let cursor = page["next_cursor"].as_str().expect("cursor");
         let (_, next) = api.call("GET", &format!("/audit-events?action=webhook.&limit=2&cursor={cursor}"), None);
-        assert!(next["data"][0]["id"].as_str() < page["data"][1]["id"].as_str(), "newest first, no overlap");
+        let next_id = next["data"][0]["id"].as_str().expect("a second page");
+        let last_id = page["data"][1]["id"].as_str().expect("a full first page");
+        assert!(next_id < last_id, "newest first, no overlap");
         assert_eq!(api.call("GET", "/audit-events?since=yesterday", None).0, 422);
         assert_eq!(api.call("GET", "/audit-events?outcome=maybe", None).0, 422);
         let (_, none) = api.call("GET", "/audit-events?since=2999-01-01T00:00:00Z", None);
@@ -387,26 +408,56 @@ fn the_openapi_document_lists_only_what_is_served() {
     );
     assert!(document["components"]["securitySchemes"]["api_key"].is_object());
     let api = Api::new(&server, &[]);
+    let audit_only = Api::new(&server, &["audit:read"]);
+    let users_only = Api::new(&server, &["users:read"]);
     let paths = document["paths"].as_object().expect("paths");
-    assert!(paths.len() >= 15, "{}", paths.len());
     let mut operations = 0;
     for (path, item) in paths {
         for method in ["get", "post", "patch", "delete"] {
-            if item.get(method).is_none() {
+            let Some(operation) = item.get(method) else {
                 continue;
-            }
+            };
             operations += 1;
+            // Every path template is a declared path parameter.
+            let declared: BTreeSet<&str> = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            let templated: BTreeSet<&str> = path
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split('}').next())
+                .collect();
+            assert_eq!(declared, templated, "{method} {path}");
             let concrete = path.trim_start_matches("/admin/v1").replace(['{', '}'], "");
             let body = (method == "post" || method == "patch").then(|| json!({}));
-            let (status, answer) = api.call(&method.to_uppercase(), &concrete, body);
+            let (status, answer) = api.call(&method.to_uppercase(), &concrete, body.clone());
             assert!(
                 !(status == 404 && answer["detail"] == "no route matches"),
                 "{method} {path} is documented but not served"
             );
             assert!(status < 500, "{method} {path}: {answer}");
+            // A key without the documented scope is refused.
+            let scope = operation["security"][0]["api_key"][0]
+                .as_str()
+                .expect("a scope");
+            let outsider = if scope.starts_with("audit") {
+                &users_only
+            } else {
+                &audit_only
+            };
+            let (status, answer) = outsider.call(&method.to_uppercase(), &concrete, body);
+            assert_eq!(status, 403, "{method} {path} without {scope}: {answer}");
+            assert!(
+                answer["detail"].as_str().is_some_and(|d| d.contains(scope)),
+                "{answer}"
+            );
         }
     }
-    assert!(operations >= 30, "{operations}");
+    assert_eq!(operations, 44, "every operation of the API is documented");
 }
 
 both_backends! {
@@ -436,5 +487,57 @@ both_backends! {
         assert_eq!(cli.run(&["apikey", "revoke", id], None).code, 4);
         assert_eq!(cli.run(&["apikey", "revoke", "nope"], None).code, 3);
         assert_eq!(api.call("GET", "/users", None).0, 401);
+    }
+}
+
+both_backends! {
+    fn clients_and_domains(backend) {
+        let server = TestServer::start(backend);
+        let api = Api::new(&server, &["clients:write", "organizations:write"]);
+        let (status, client) = api.call("POST", "/clients", Some(json!({"name": "Web", "redirect_uris": ["https://app.example.com/cb"], "scopes": ["openid", "email"]})));
+        assert_eq!(status, 201, "{client}");
+        assert_eq!(client["token_endpoint_auth_method"], "client_secret_basic");
+        let secret = client["client_secret"].as_str().expect("secret").to_string();
+        let id = client["id"].as_str().expect("id").to_string();
+        // The secret works at the token endpoint (client credentials need the grant: not given).
+        let (_, listed) = api.call("GET", "/clients", None);
+        assert!(!listed.to_string().contains(&secret), "the secret is shown once");
+        assert_eq!(api.call("POST", "/clients", Some(json!({"name": "Bad", "redirect_uris": ["http://app.example.com/cb"]}))).0, 422);
+        assert_eq!(api.call("POST", "/clients", Some(json!({"name": "Bad", "redirect_uris": ["https://a.example.com/cb"], "grant_types": ["password"]}))).0, 422);
+        assert_eq!(api.call("POST", "/clients", Some(json!({"name": "Bad", "token_endpoint_auth_method": "magic"}))).0, 422);
+        // A PATCH with one bad field changes nothing.
+        assert_eq!(api.call("PATCH", &format!("/clients/{id}"), Some(json!({"name": "Renamed", "id_token_signed_response_alg": "HS256"}))).0, 422);
+        assert_eq!(api.call("GET", &format!("/clients/{id}"), None).1["name"], "Web");
+        let (_, changed) = api.call("PATCH", &format!("/clients/{id}"), Some(json!({"name": "Renamed", "access_token_seconds": 300})));
+        assert_eq!((changed["name"].as_str(), changed["access_token_seconds"].as_i64()), (Some("Renamed"), Some(300)));
+        let (_, cleared) = api.call("PATCH", &format!("/clients/{id}"), Some(json!({"access_token_seconds": null})));
+        assert!(cleared["access_token_seconds"].is_null());
+        let (_, rotated) = api.call("POST", &format!("/clients/{id}/rotate-secret"), None);
+        assert!(rotated["client_secret"].as_str().is_some_and(|s| s != secret));
+        assert_eq!(api.call("DELETE", &format!("/clients/{id}"), None).0, 204);
+        assert_eq!(api.call("GET", &format!("/clients/{id}"), None).0, 404);
+
+        // Domains of an organization.
+        assert_eq!(api.call("POST", "/organizations", Some(json!({"name": "Acme"}))).0, 201);
+        assert_eq!(api.call("POST", "/organizations/acme/domains", Some(json!({"domain": "gmail.com"}))).0, 422);
+        let (status, domain) = api.call("POST", "/organizations/acme/domains", Some(json!({"domain": "acme.com", "enrollment_mode": "automatic_suggestion"})));
+        assert_eq!(status, 201, "{domain}");
+        assert_eq!(domain["verified"], false);
+        assert_eq!(api.call("POST", "/organizations/acme/domains/acme.com/send-code", Some(json!({"email": "x@other.com"}))).0, 422);
+        assert_eq!(api.call("POST", "/organizations/acme/domains/acme.com/send-code", Some(json!({"email": "it@acme.com"}))).0, 202);
+        let mail = &crate::support::mail::wait_for_mail(&server.mailbox(), "it@acme.com", 1)[0];
+        let code = mail.text.split_whitespace().find(|w| w.len() == 8 && w.chars().all(|c| c.is_ascii_digit())).expect("code").to_string();
+        assert_eq!(api.call("POST", "/organizations/acme/domains/acme.com/verify", Some(json!({"code": "00000000x"}))).0, 422);
+        let (status, verified) = api.call("POST", "/organizations/acme/domains/acme.com/verify", Some(json!({"code": code})));
+        assert_eq!((status, verified["verified"].as_bool()), (200, Some(true)), "{verified}");
+        assert_eq!(api.call("PATCH", "/organizations/acme/domains/acme.com", Some(json!({"enrollment_mode": "manual"}))).1["enrollment_mode"], "manual");
+        assert_eq!(api.call("PATCH", "/organizations/acme/domains/acme.com", Some(json!({"enrollment_mode": "often"}))).0, 422);
+        assert_eq!(api.call("GET", "/organizations/acme/domains", None).1["data"].as_array().map(Vec::len), Some(1));
+        assert_eq!(api.call("DELETE", "/organizations/acme/domains/acme.com", None).0, 204);
+        assert_eq!(api.call("DELETE", "/organizations/acme/domains/acme.com", None).0, 404);
+        // Scopes hold here too.
+        let reader = Api::new(&server, &["users:read"]);
+        assert_eq!(reader.call("GET", "/clients", None).0, 403);
+        assert_eq!(reader.call("GET", "/organizations/acme/domains", None).0, 403);
     }
 }
