@@ -170,11 +170,17 @@ impl Default for AuditConfig {
 pub struct OrganizationConfig {
     /// How long an invitation link works.
     pub invitation_days: i64,
+    /// Whether signed-in users may create organizations from their account page (they become
+    /// its admin).
+    pub create_from_pages: bool,
 }
 
 impl Default for OrganizationConfig {
     fn default() -> Self {
-        Self { invitation_days: 7 }
+        Self {
+            invitation_days: 7,
+            create_from_pages: false,
+        }
     }
 }
 

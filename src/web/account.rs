@@ -171,6 +171,7 @@ async fn render(
         apps,
         orgs,
         offers,
+        can_create_org: state.config.organizations.create_from_pages,
         user: active.user.clone(),
         errors,
         notice,
@@ -443,6 +444,73 @@ pub async fn join_organization(
         Ok(see_other("/account?notice=joined"))
     } else {
         Err(PageError::NotFound)
+    }
+}
+
+/// The "create an organization" form.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CreateOrganizationForm {
+    csrf_token: String,
+    name: String,
+    slug: String,
+}
+
+/// `POST /account/organizations`: a signed-in user creates an organization and becomes its
+/// admin (when `organizations.create_from_pages` allows); it becomes the active one.
+pub async fn create_organization(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CreateOrganizationForm>,
+) -> Result<HttpResponse, PageError> {
+    use crate::organizations::OrgError;
+    csrf::verify(&req, &state, &form.csrf_token)?;
+    let active = signed_in!(req, state);
+    if !state.config.organizations.create_from_pages {
+        return Err(PageError::NotFound);
+    }
+    if super::forms::any_oversized(&[&form.name, &form.slug]) {
+        return Err(PageError::BadRequest(
+            "One of the fields is far too long.".into(),
+        ));
+    }
+    let input = crate::organizations::NewOrganization {
+        name: form.name.clone(),
+        slug: Some(form.slug.trim().to_string()).filter(|s| !s.is_empty()),
+        logo_url: None,
+        owner: Some(active.user.id.clone()),
+    };
+    match crate::organizations::create(&state, input).await {
+        Ok(org) => {
+            crate::audit::record(
+                &state,
+                crate::audit::Event::new(
+                    "organization.created",
+                    crate::audit::Actor::User(active.user.id.clone()),
+                )
+                .target("organization", org.id.clone())
+                .organization(org.id.clone())
+                .from(&super::client_info(&req, &state)),
+            )
+            .await;
+            let (session, org_id) = (active.session.id.clone(), org.id.clone());
+            state
+                .db
+                .run(move |conn| {
+                    crate::storage::sessions::set_active_organization(conn, &session, Some(&org_id))
+                })
+                .await?;
+            Ok(see_other("/account?notice=organization-created"))
+        }
+        Err(OrgError::Invalid(field) | OrgError::Conflict(field)) => {
+            let message = match field.field {
+                "slug" => format!("Address name: {}", field.message),
+                _ => format!("Organization name: {}", field.message),
+            };
+            let field = crate::domain::FieldError::new("organization", message);
+            form_error(&req, &state, &active, StatusCode::BAD_REQUEST, field).await
+        }
+        Err(other) => Err(org_page_error(other)),
     }
 }
 

@@ -58,6 +58,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, development: bool) {
         .route("/invitations/accept", web::post().to(invitation::submit))
         .route("/account", web::get().to(account::show))
         .route(
+            "/account/organizations",
+            web::post().to(account::create_organization),
+        )
+        .route(
             "/account/organizations/join",
             web::post().to(account::join_organization),
         )

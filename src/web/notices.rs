@@ -13,6 +13,7 @@ pub fn text(key: Option<&str>) -> Option<&'static str> {
         "session-revoked" => "That session was signed out.",
         "sessions-revoked" => "All your other sessions were signed out.",
         "app-revoked" => "That app no longer has access to your account.",
+        "organization-created" => "Your organization is ready, and you are its admin.",
         "joined" => "You joined the organization. Apps you sign in to from now on use it.",
         "organization-switched" => "Apps you sign in to from now on use that organization.",
         "verification-sent" => "We sent a verification link to your email address.",

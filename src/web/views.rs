@@ -171,6 +171,8 @@ pub struct AccountView {
     pub orgs: Vec<OrgLine>,
     /// Invitations to the user's verified address, and organizations that suggest themselves.
     pub offers: Vec<OfferLine>,
+    /// Whether the "create an organization" form is shown (`organizations.create_from_pages`).
+    pub can_create_org: bool,
     pub errors: Errors,
     pub notice: Option<&'static str>,
 }

@@ -229,3 +229,100 @@ fn openid_connect_sign_in_consent_and_form_post_in_chromium() {
         "{request}"
     );
 }
+
+#[test]
+fn invitation_accept_create_and_switch_organizations_in_chromium() {
+    let Some(driver) = browser_or_skip() else {
+        return;
+    };
+    let server = TestServer::start_with(Backend::Sqlite, |c| {
+        c.sign_up.mode = tessera::config::SignUpMode::InviteOnly;
+        c.organizations.create_from_pages = true;
+    });
+    let base = &server.base_url;
+    server.create_user("ada@example.com", PASSWORD);
+    server
+        .block_on(tessera::organizations::create(
+            &server.state,
+            tessera::organizations::NewOrganization {
+                name: "Acme".into(),
+                owner: Some("ada@example.com".into()),
+                ..Default::default()
+            },
+        ))
+        .expect("org");
+    server
+        .block_on(tessera::organizations::invitations::invite(
+            &server.state,
+            "acme",
+            "carol@example.com",
+            None,
+            tessera::audit::Actor::Cli,
+        ))
+        .expect("invite");
+
+    // Carol opens the invitation from her mail and creates her account on the spot.
+    crate::support::mail::wait_for_mail(&server.mailbox(), "carol@example.com", 1);
+    driver.goto(&format!("{base}/dev/mail"));
+    driver.click(".mail-list a");
+    driver.click(".mail-body a");
+    driver.wait_for_text("Create your account to accept");
+    assert_eq!(
+        driver.attribute("#email", "value").as_deref(),
+        Some("carol@example.com")
+    );
+    snap(&driver, "invitation");
+    driver.type_into("#name", "Carol");
+    driver.type_into("#password", PASSWORD);
+    driver.click("button[type=submit]");
+    driver.wait_for_text("You joined the organization");
+    assert!(driver.current_url().ends_with("/account?notice=joined"));
+    assert!(driver.source().contains("Acme"));
+    snap(&driver, "joined");
+
+    // She creates an organization of her own: it becomes the active one.
+    driver.type_into("#org_name", "Carol Consulting");
+    driver.click("form[action='/account/organizations'] button[type=submit]");
+    driver.wait_for_text("Your organization is ready");
+    let source = driver.source();
+    let active_line = source
+        .split("<li>")
+        .find(|li| li.contains("Active"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(active_line.contains("Carol Consulting"), "{active_line}");
+
+    // And switches back to Acme.
+    driver.click("button[aria-label='Switch to Acme']");
+    driver.wait_for_text("Apps you sign in to from now on use that organization.");
+    let source = driver.source();
+    let active_line = source
+        .split("<li>")
+        .find(|li| li.contains("Active"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(active_line.contains("Acme"), "{active_line}");
+    snap(&driver, "switched");
+    let roles = server
+        .block_on(tessera::organizations::of_user(
+            &server.state,
+            &server
+                .block_on(tessera::accounts::admin::find(
+                    &server.state,
+                    "carol@example.com",
+                ))
+                .expect("carol")
+                .id,
+        ))
+        .expect("orgs");
+    let mut roles: Vec<(String, String)> =
+        roles.into_iter().map(|(o, m)| (o.slug, m.role)).collect();
+    roles.sort();
+    assert_eq!(
+        roles,
+        [
+            ("acme".to_string(), "member".to_string()),
+            ("carol-consulting".to_string(), "admin".to_string())
+        ]
+    );
+}

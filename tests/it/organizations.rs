@@ -193,3 +193,32 @@ fn search_wildcards_are_literal_and_not_found_names_the_missing_thing() {
             .contains("\"nosuch\"")
     );
 }
+
+both_backends! {
+    fn creating_an_organization_from_the_account_page_is_a_setting(backend) {
+        let off = TestServer::start(backend);
+        off.create_user("ada@example.com", PASSWORD);
+        let browser = off.browser();
+        browser.sign_in("ada@example.com", PASSWORD);
+        assert!(!browser.get("/account").body.contains("Create an organization"));
+        browser.submit("/account", "/account/organizations", &[("name", "Acme")]).assert_status(404);
+        assert!(off.block_on(tessera::organizations::find(&off.state, "acme")).is_err());
+
+        let on = TestServer::start_with(backend, |c| c.organizations.create_from_pages = true);
+        on.create_user("bob@example.com", PASSWORD);
+        let browser = on.browser();
+        browser.sign_in("bob@example.com", PASSWORD);
+        browser.get("/account").assert_contains("Create an organization");
+        browser.post("/account/organizations", &[("name", "No token")]).assert_status(403);
+        let bad = browser.submit("/account", "/account/organizations", &[("name", "Acme"), ("slug", "Not A Slug")]);
+        bad.assert_status(400).assert_contains("Address name");
+        browser.submit("/account", "/account/organizations", &[("name", "  ")]).assert_status(400);
+        let made = browser.submit("/account", "/account/organizations", &[("name", "Acme")]);
+        assert_eq!(made.location(), "/account?notice=organization-created");
+        let clash = browser.submit("/account", "/account/organizations", &[("name", "Acme")]);
+        clash.assert_status(400).assert_contains("already taken");
+        let members = on.block_on(tessera::organizations::members(&on.state, "acme")).expect("members");
+        assert_eq!(members.len(), 1);
+        assert_eq!((members[0].1.as_str(), members[0].0.role.as_str()), ("bob@example.com", "admin"));
+    }
+}
