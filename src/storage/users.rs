@@ -212,7 +212,6 @@ pub struct UserQuery {
 /// A page of users in id order matching every filter given.
 pub fn query(conn: &mut DbConnection, q: &UserQuery) -> StorageResult<Vec<User>> {
     use super::schema::memberships;
-    use diesel::dsl::exists;
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(term) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", super::like_escaped(&term.to_lowercase()));
@@ -238,11 +237,15 @@ pub fn query(conn: &mut DbConnection, q: &UserQuery) -> StorageResult<Vec<User>>
         query = query.filter(users::disabled.eq(disabled));
     }
     if let Some(org) = &q.organization_id {
-        query = query.filter(exists(
-            memberships::table
-                .filter(memberships::organization_id.eq(org.clone()))
-                .filter(memberships::user_id.eq(users::id)),
-        ));
+        // The organization's members first (its slice of the membership key), then their rows:
+        // not a membership probe per user.
+        query = query.filter(
+            users::id.eq_any(
+                memberships::table
+                    .filter(memberships::organization_id.eq(org.clone()))
+                    .select(memberships::user_id),
+            ),
+        );
     }
     if let Some(after) = &q.after {
         query = query.filter(users::id.gt(after.clone()));
