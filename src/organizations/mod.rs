@@ -261,6 +261,7 @@ pub async fn delete(state: &AppState, reference: &str) -> Result<Organization, O
         let org = find_in(c, &reference)?;
         store::lock(c, &org.id)?;
         let members = store::members(c, &org.id)?;
+        crate::storage::grants::revoke_in_organization(c, &org.id, None, now)?;
         store::delete(c, &org.id)?;
         for (membership, _) in &members {
             webhooks::emit_in(
@@ -501,6 +502,8 @@ pub async fn remove_member(
             return Err(OrgError::LastAdmin);
         }
         store::delete_membership(c, &org.id, &user_id)?;
+        // Tokens that act in the organization for this member stop with the membership.
+        crate::storage::grants::revoke_in_organization(c, &org.id, Some(&user_id), now)?;
         webhooks::emit_in(
             c,
             now,

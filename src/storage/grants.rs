@@ -388,6 +388,30 @@ pub fn revoke_user_client(
     Ok(ids.len())
 }
 
+/// Revokes the grants that act in an organization: those of one member (removed from it), or
+/// of everyone (the organization is deleted); returns how many. Their refresh tokens die and
+/// their access tokens stop passing the live check (UserInfo, introspection).
+pub fn revoke_in_organization(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    user_id: Option<&str>,
+    now: UnixTime,
+) -> StorageResult<usize> {
+    let mut query = grants::table
+        .filter(grants::organization_id.eq(organization_id))
+        .filter(grants::revoked_at.is_null())
+        .select(grants::id)
+        .into_boxed();
+    if let Some(user_id) = user_id {
+        query = query.filter(grants::user_id.eq(user_id.to_string()));
+    }
+    let ids: Vec<String> = query.load(conn)?;
+    for id in &ids {
+        revoke_grant(conn, id, now)?;
+    }
+    Ok(ids.len())
+}
+
 /// Revokes every grant of a user (password change, disabling); returns how many.
 pub fn revoke_all_for_user(
     conn: &mut DbConnection,
