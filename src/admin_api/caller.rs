@@ -26,6 +26,11 @@ impl Caller {
         }
     }
 
+    /// An audit event of a change made with this key, on `kind` `id`.
+    pub fn event(&self, action: &'static str, kind: &'static str, id: &str) -> crate::audit::Event {
+        crate::audit::Event::new(action, self.actor()).target(kind, id)
+    }
+
     /// The audit actor for changes made with this key.
     pub fn actor(&self) -> Actor {
         Actor::ApiKey(self.key.id.clone())

@@ -174,10 +174,6 @@ async fn blocking<T: Send + 'static>(
         .map_err(client_error)
 }
 
-fn audit(caller: &Caller, action: &'static str, id: &str) -> crate::audit::Event {
-    crate::audit::Event::new(action, caller.actor()).target("client", id)
-}
-
 fn plausible(id: &str) -> Result<(), ApiError> {
     if id.is_empty() || id.len() > 100 {
         return Err(ApiError::NotFound("client"));
@@ -241,7 +237,7 @@ pub async fn create(
         input.apply(&mut registration)?;
         let WithSecret { client, secret } =
             blocking(&state, move |s| ops::create(s, registration)).await?;
-        crate::audit::record(&state, audit(&caller, "client.created", &client.id)).await;
+        crate::audit::record(&state, caller.event("client.created", "client", &client.id)).await;
         Ok((StatusCode::CREATED, json!(ClientOut::new(client, secret))))
     })
     .await
@@ -287,7 +283,7 @@ pub async fn update(
     })
     .await;
     let WithSecret { client, secret } = result?;
-    crate::audit::record(&state, audit(&caller, "client.updated", &client.id)).await;
+    crate::audit::record(&state, caller.event("client.updated", "client", &client.id)).await;
     Ok(HttpResponse::Ok().json(ClientOut::new(client, secret)))
 }
 
@@ -306,7 +302,7 @@ pub async fn delete(
     let id = id.into_inner();
     let key = id.clone();
     blocking(&state, move |s| ops::delete(s, &key)).await?;
-    crate::audit::record(&state, audit(&caller, "client.deleted", &id)).await;
+    crate::audit::record(&state, caller.event("client.deleted", "client", &id)).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -325,6 +321,10 @@ pub async fn rotate_secret(
     let id = id.into_inner();
     let WithSecret { client, secret } =
         blocking(&state, move |s| ops::rotate_secret(s, &id)).await?;
-    crate::audit::record(&state, audit(&caller, "client.secret_rotated", &client.id)).await;
+    crate::audit::record(
+        &state,
+        caller.event("client.secret_rotated", "client", &client.id),
+    )
+    .await;
     Ok(HttpResponse::Ok().json(ClientOut::new(client, secret)))
 }

@@ -276,15 +276,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn audit(
-    caller: &Caller,
-    action: &'static str,
-    kind: &'static str,
-    id: &str,
-) -> crate::audit::Event {
-    crate::audit::Event::new(action, caller.actor()).target(kind, id)
-}
-
 /// List organizations.
 #[utoipa::path(get, path = "/admin/v1/organizations", tag = "organizations", params(OrganizationListQuery),
     responses((status = 200, body = OrganizationPage), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
@@ -338,7 +329,8 @@ pub async fn create(
         .await?;
         crate::audit::record(
             &state,
-            audit(&caller, "organization.created", "organization", &org.id)
+            caller
+                .event("organization.created", "organization", &org.id)
                 .organization(org.id.clone()),
         )
         .await;
@@ -387,7 +379,8 @@ pub async fn update(
     .await?;
     crate::audit::record(
         &state,
-        audit(&caller, "organization.updated", "organization", &updated.id)
+        caller
+            .event("organization.updated", "organization", &updated.id)
             .organization(updated.id.clone()),
     )
     .await;
@@ -408,7 +401,8 @@ pub async fn delete(
     let deleted = ops::delete(&state, &org).await?;
     crate::audit::record(
         &state,
-        audit(&caller, "organization.deleted", "organization", &deleted.id)
+        caller
+            .event("organization.deleted", "organization", &deleted.id)
             .organization(deleted.id.clone()),
     )
     .await;
@@ -459,14 +453,10 @@ pub async fn add_member(
         let m = ops::add_member(&state, &org, &input.user, input.role).await?;
         crate::audit::record(
             &state,
-            audit(
-                &caller,
-                "organizationMembership.created",
-                "user",
-                &m.user_id,
-            )
-            .organization(m.organization_id.clone())
-            .detail("role", m.role.clone()),
+            caller
+                .event("organizationMembership.created", "user", &m.user_id)
+                .organization(m.organization_id.clone())
+                .detail("role", m.role.clone()),
         )
         .await;
         Ok((StatusCode::CREATED, json!(MembershipOut::new(m, None))))
@@ -491,14 +481,10 @@ pub async fn set_role(
     let m = ops::set_member_role(&state, &org, &user, &patch.role).await?;
     crate::audit::record(
         &state,
-        audit(
-            &caller,
-            "organizationMembership.updated",
-            "user",
-            &m.user_id,
-        )
-        .organization(m.organization_id.clone())
-        .detail("role", m.role.clone()),
+        caller
+            .event("organizationMembership.updated", "user", &m.user_id)
+            .organization(m.organization_id.clone())
+            .detail("role", m.role.clone()),
     )
     .await;
     Ok(HttpResponse::Ok().json(MembershipOut::new(m, None)))
@@ -519,13 +505,9 @@ pub async fn remove_member(
     let m = ops::remove_member(&state, &org, &user).await?;
     crate::audit::record(
         &state,
-        audit(
-            &caller,
-            "organizationMembership.deleted",
-            "user",
-            &m.user_id,
-        )
-        .organization(m.organization_id.clone()),
+        caller
+            .event("organizationMembership.deleted", "user", &m.user_id)
+            .organization(m.organization_id.clone()),
     )
     .await;
     Ok(HttpResponse::NoContent().finish())
@@ -570,7 +552,9 @@ pub async fn create_role(
         let org_id = ops::find(&state, &org).await?.id;
         crate::audit::record(
             &state,
-            audit(&caller, "organizationRole.created", "role", &role.key).organization(org_id),
+            caller
+                .event("organizationRole.created", "role", &role.key)
+                .organization(org_id),
         )
         .await;
         Ok((StatusCode::CREATED, json!(RoleOut::from(role))))
@@ -596,7 +580,9 @@ pub async fn update_role(
     let org_id = ops::find(&state, &org).await?.id;
     crate::audit::record(
         &state,
-        audit(&caller, "organizationRole.updated", "role", &role.key).organization(org_id),
+        caller
+            .event("organizationRole.updated", "role", &role.key)
+            .organization(org_id),
     )
     .await;
     Ok(HttpResponse::Ok().json(RoleOut::from(role)))
@@ -618,7 +604,9 @@ pub async fn delete_role(
     ops::delete_role(&state, &org_id, &key).await?;
     crate::audit::record(
         &state,
-        audit(&caller, "organizationRole.deleted", "role", &key).organization(org_id),
+        caller
+            .event("organizationRole.deleted", "role", &key)
+            .organization(org_id),
     )
     .await;
     Ok(HttpResponse::NoContent().finish())

@@ -152,10 +152,6 @@ async fn find(state: &AppState, id: &str) -> Result<User, ApiError> {
         .ok_or(ApiError::NotFound("user"))
 }
 
-fn audit(caller: &Caller, action: &'static str, user_id: &str) -> crate::audit::Event {
-    crate::audit::Event::new(action, caller.actor()).target("user", user_id)
-}
-
 /// List users.
 #[utoipa::path(get, path = "/admin/v1/users", tag = "users", params(UserListQuery),
     responses((status = 200, body = UserPage), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
@@ -220,7 +216,7 @@ pub async fn create(
             },
         )
         .await?;
-        crate::audit::record(&state, audit(&caller, "user.created", &user.id)).await;
+        crate::audit::record(&state, caller.event("user.created", "user", &user.id)).await;
         Ok((StatusCode::CREATED, json!(UserOut::from(user))))
     })
     .await
@@ -279,7 +275,7 @@ pub async fn update(
     };
     let mut user = if profile_changes {
         let updated = admin::update_user(&state, &user.id, changes).await?;
-        crate::audit::record(&state, audit(&caller, "user.updated", &updated.id)).await;
+        crate::audit::record(&state, caller.event("user.updated", "user", &updated.id)).await;
         updated
     } else {
         user
@@ -293,7 +289,7 @@ pub async fn update(
         } else {
             "user.enabled"
         };
-        crate::audit::record(&state, audit(&caller, action, &user.id)).await;
+        crate::audit::record(&state, caller.event(action, "user", &user.id)).await;
     }
     Ok(HttpResponse::Ok().json(UserOut::from(user)))
 }
@@ -311,7 +307,7 @@ pub async fn delete(
     caller.require("users:write")?;
     let user = find(&state, &id).await?;
     admin::delete_user(&state, &user.id).await?;
-    crate::audit::record(&state, audit(&caller, "user.deleted", &user.id)).await;
+    crate::audit::record(&state, caller.event("user.deleted", "user", &user.id)).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -367,7 +363,9 @@ pub async fn revoke_session(
         })?;
     crate::audit::record(
         &state,
-        audit(&caller, "session.revoked", &user.id).detail("session_id", session_id),
+        caller
+            .event("session.revoked", "user", &user.id)
+            .detail("session_id", session_id),
     )
     .await;
     Ok(HttpResponse::NoContent().finish())

@@ -135,15 +135,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn audit(
-    caller: &Caller,
-    action: &'static str,
-    kind: &'static str,
-    id: &str,
-) -> crate::audit::Event {
-    crate::audit::Event::new(action, caller.actor()).target(kind, id)
-}
-
 /// List the endpoints.
 #[utoipa::path(get, path = "/admin/v1/webhook-endpoints", tag = "webhooks",
     responses((status = 200, body = super::DataList<EndpointOut>), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
@@ -184,7 +175,7 @@ pub async fn create(
         .await?;
         crate::audit::record(
             &state,
-            audit(&caller, "webhook.created", "webhook_endpoint", &endpoint.id),
+            caller.event("webhook.created", "webhook_endpoint", &endpoint.id),
         )
         .await;
         Ok((
@@ -235,7 +226,7 @@ pub async fn update(
     .await?;
     crate::audit::record(
         &state,
-        audit(&caller, "webhook.updated", "webhook_endpoint", &updated.id),
+        caller.event("webhook.updated", "webhook_endpoint", &updated.id),
     )
     .await;
     Ok(HttpResponse::Ok().json(EndpointOut::new(updated, None)))
@@ -255,7 +246,7 @@ pub async fn delete(
     let deleted = ops::delete(&state, &id).await?;
     crate::audit::record(
         &state,
-        audit(&caller, "webhook.deleted", "webhook_endpoint", &deleted.id),
+        caller.event("webhook.deleted", "webhook_endpoint", &deleted.id),
     )
     .await;
     Ok(HttpResponse::NoContent().finish())
@@ -276,12 +267,7 @@ pub async fn rotate_secret(
     let endpoint = ops::find(&state, &id).await?;
     crate::audit::record(
         &state,
-        audit(
-            &caller,
-            "webhook.secret_rotated",
-            "webhook_endpoint",
-            &endpoint.id,
-        ),
+        caller.event("webhook.secret_rotated", "webhook_endpoint", &endpoint.id),
     )
     .await;
     Ok(HttpResponse::Ok().json(EndpointOut::new(endpoint, Some(secret))))
@@ -322,7 +308,7 @@ pub async fn redeliver(
     ops::redeliver(&state, &id).await?;
     crate::audit::record(
         &state,
-        audit(&caller, "webhook.redelivered", "webhook_delivery", &id),
+        caller.event("webhook.redelivered", "webhook_delivery", &id),
     )
     .await;
     Ok(HttpResponse::Accepted().finish())
