@@ -65,6 +65,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<Server> 
             .route("/metrics", web::get().to(health::metrics))
             .configure(crate::oidc::routes)
             .configure(crate::admin_api::routes)
+            .configure(crate::scim::routes)
             .configure(|cfg| crate::web::routes(cfg, development))
             .default_service(web::to(not_found))
     })

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod openapi;
 pub mod organizations;
 pub mod problem;
+pub mod scim_tokens;
 pub mod users;
 pub mod webhooks;
 
@@ -149,6 +150,7 @@ pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
             .configure(users::routes)
             .configure(organizations::routes)
             .configure(domains::routes)
+            .configure(scim_tokens::routes)
             .configure(clients::routes)
             .configure(audit::routes)
             .configure(webhooks::routes)

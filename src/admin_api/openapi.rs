@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document of the admin API, generated from the handlers' annotations and the
 //! request and response types, served at `/admin/v1/openapi.json`.
 
-use super::{audit, clients, domains, organizations, problem, users, webhooks};
+use super::{audit, clients, domains, organizations, problem, scim_tokens, users, webhooks};
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -33,6 +33,7 @@ impl Modify for ApiKeyScheme {
         organizations::invitations_list, organizations::invite, organizations::revoke_invitation,
         domains::list, domains::add, domains::set_mode, domains::remove, domains::send_code,
         domains::verify,
+        scim_tokens::list, scim_tokens::create, scim_tokens::revoke,
         clients::list, clients::create, clients::get, clients::update, clients::delete,
         clients::rotate_secret,
         audit::list,

@@ -13,6 +13,7 @@ pub mod migrate;
 pub mod org;
 pub mod output;
 pub mod role;
+pub mod scim;
 pub mod serve;
 pub mod user;
 pub mod webhook;
@@ -63,6 +64,8 @@ pub enum Command {
     Member(member::MemberArgs),
     /// Read the audit log.
     Audit(audit::AuditArgs),
+    /// Manage SCIM directory connections.
+    Scim(scim::ScimArgs),
     /// Manage admin API keys.
     Apikey(apikey::ApiKeyArgs),
     /// Manage an organization's verified domains.
@@ -118,6 +121,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Invite(args) => args.json,
         Command::Domain(args) => args.json,
         Command::Apikey(args) => args.json,
+        Command::Scim(args) => args.json,
         _ => false,
     };
     let result = run(cli);
@@ -151,6 +155,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Invite(args) => invite::run(loaded.config, args),
         Command::Domain(args) => domain::run(loaded.config, args),
         Command::Apikey(args) => apikey::run(loaded.config, args),
+        Command::Scim(args) => scim::run(loaded.config, args),
     }
 }
 

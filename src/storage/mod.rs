@@ -18,6 +18,7 @@ pub mod migrations;
 pub mod one_time_tokens;
 pub mod organizations;
 pub mod schema;
+pub mod scim_tokens;
 pub mod sessions;
 pub mod signing_keys;
 pub mod throttle_counters;

@@ -90,7 +90,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_invitations,
     organization_domains,
     api_keys,
-    idempotency_keys
+    idempotency_keys,
+    scim_tokens
 );
 
 diesel::table! {
@@ -376,3 +377,18 @@ diesel::table! {
 }
 
 diesel::joinable!(idempotency_keys -> api_keys (api_key_id));
+
+diesel::table! {
+    scim_tokens (id) {
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        prefix -> Text,
+        secret_digest -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(scim_tokens -> organizations (organization_id));
