@@ -5,6 +5,7 @@
 
 pub mod caller;
 pub mod error;
+pub mod filter;
 pub mod tokens;
 
 use actix_web::{HttpResponse, web};
