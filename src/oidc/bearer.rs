@@ -176,21 +176,11 @@ pub fn token_from(
     req: &actix_web::HttpRequest,
     form_token: Option<&str>,
 ) -> Result<String, OAuthError> {
-    let header = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let from_header = header.and_then(|h| {
-        let (scheme, token) = h.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_string())
-    });
-    match (from_header, form_token) {
+    match (crate::http::bearer_header(req), form_token) {
         (Some(_), Some(_)) => Err(OAuthError::invalid_request(
             "send the access token in one place only",
         )),
-        (Some(token), None) if !token.is_empty() => Ok(token),
+        (Some(token), None) => Ok(token),
         (None, Some(token)) => Ok(token.to_string()),
         _ => Err(OAuthError::invalid_request(NO_TOKEN)),
     }

@@ -4,7 +4,6 @@ use super::error::ScimError;
 use super::tokens;
 use crate::app::AppState;
 use actix_web::dev::Payload;
-use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use std::future::Future;
 use std::pin::Pin;
@@ -23,15 +22,7 @@ impl FromRequest for ScimCaller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let secret = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(|s| s.trim().to_string());
+        let secret = crate::http::bearer_header(req);
         Box::pin(async move {
             let (Some(state), Some(secret)) = (state, secret) else {
                 return Err(ScimError::Unauthorized);
