@@ -106,11 +106,7 @@ pub async fn list(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require("audit:read")?;
-    let paging = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    };
-    let size = paging.size()?;
+    let (size, position) = PageQuery::of(query.limit, &query.cursor)?;
     if let Some(outcome) = &query.outcome
         && outcome != "success"
         && outcome != "failure"
@@ -133,7 +129,7 @@ pub async fn list(
             .as_deref()
             .map(|t| parse_time("until", t))
             .transpose()?,
-        before: paging.after()?,
+        before: position,
         limit: size + 1,
     };
     let rows = crate::audit::list(&state, filter).await?;

@@ -3,7 +3,7 @@
 
 use super::problem::ApiError;
 use crate::app::AppState;
-use crate::crypto::{SecretDigest, random_token};
+use crate::crypto::SecretDigest;
 use crate::domain::FieldError;
 use crate::storage::api_keys::{self as store, ApiKeyRow};
 
@@ -104,12 +104,12 @@ pub async fn create(
         return Err(FieldError::new("expires-in-days", "must be 1 to 3650").into());
     }
     let now = state.clock.now();
-    let secret = format!("{KEY_PREFIX}{}", random_token());
+    let (secret, shown, digest) = crate::crypto::random::prefixed_secret(KEY_PREFIX);
     let row = ApiKeyRow {
         id: uuid::Uuid::now_v7().to_string(),
         name: name.to_string(),
-        prefix: secret.chars().take(KEY_PREFIX.len() + 6).collect(),
-        secret_digest: SecretDigest::of(&secret).as_str().to_string(),
+        prefix: shown,
+        secret_digest: digest.as_str().to_string(),
         scopes: serde_json::json!(scopes).to_string(),
         created_at: now,
         last_used_at: None,

@@ -37,6 +37,18 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
+    /// The page size and start position of a list query's `limit` and `cursor`.
+    pub fn of(
+        limit: Option<i64>,
+        cursor: &Option<String>,
+    ) -> Result<(i64, Option<String>), ApiError> {
+        let paging = Self {
+            limit,
+            cursor: cursor.clone(),
+        };
+        Ok((paging.size()?, paging.after()?))
+    }
+
     /// The page size asked for.
     pub fn size(&self) -> Result<i64, ApiError> {
         match self.limit {

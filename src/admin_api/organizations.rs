@@ -286,11 +286,7 @@ pub async fn list(
     query: web::Query<OrganizationListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require("organizations:read")?;
-    let paging = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    };
-    let (size, after) = (paging.size()?, paging.after()?);
+    let (size, after) = PageQuery::of(query.limit, &query.cursor)?;
     let search = query
         .search
         .clone()
@@ -421,7 +417,7 @@ pub async fn members(
 ) -> Result<HttpResponse, ApiError> {
     caller.require("organizations:read")?;
     let org = ops::find(&state, &org).await?;
-    let (size, after) = (paging.size()?, paging.after()?);
+    let (size, after) = PageQuery::of(paging.limit, &paging.cursor)?;
     let rows = state
         .db
         .run(move |conn| store::members_page(conn, &org.id, after.as_deref(), size + 1))
@@ -624,11 +620,7 @@ pub async fn invitations_list(
 ) -> Result<HttpResponse, ApiError> {
     caller.require("organizations:read")?;
     let which = invitations::parse_listed(query.state.as_deref().unwrap_or("all"))?;
-    let paging = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    };
-    let (size, before) = (paging.size()?, paging.after()?);
+    let (size, before) = PageQuery::of(query.limit, &query.cursor)?;
     let rows = invitations::list(&state, &org, which, before, size + 1).await?;
     let (data, next_cursor) = page(rows, size, |i| i.id.clone(), InvitationOut::from);
     Ok(HttpResponse::Ok().json(InvitationPage { data, next_cursor }))

@@ -162,11 +162,7 @@ pub async fn list(
     query: web::Query<UserListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require("users:read")?;
-    let paging = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    };
-    let size = paging.size()?;
+    let (size, position) = PageQuery::of(query.limit, &query.cursor)?;
     let organization_id = match &query.organization {
         Some(org) => Some(crate::organizations::find(&state, org).await?.id),
         None => None,
@@ -181,7 +177,7 @@ pub async fn list(
         verified: query.email_verified,
         disabled: query.disabled,
         organization_id,
-        after: paging.after()?,
+        after: position,
         limit: size + 1,
     };
     let rows = state.db.run(move |conn| store::query(conn, &q)).await?;

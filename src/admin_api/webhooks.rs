@@ -284,11 +284,7 @@ pub async fn deliveries(
     query: web::Query<DeliveryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require("webhooks:read")?;
-    let paging = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    };
-    let (size, before) = (paging.size()?, paging.after()?);
+    let (size, before) = PageQuery::of(query.limit, &query.cursor)?;
     let rows = ops::deliveries(&state, &id, query.state.clone(), before, size + 1).await?;
     let (data, next_cursor) = page(rows, size, |d| d.id.clone(), DeliveryOut::from);
     Ok(HttpResponse::Ok().json(DeliveryPage { data, next_cursor }))

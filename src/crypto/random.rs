@@ -16,3 +16,12 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     OsRng.fill_bytes(&mut bytes);
     bytes
 }
+
+/// A bearer secret with a recognisable prefix (`tsk_`, `tscim_`: secret scanners find leaks),
+/// with what is kept of it: the first characters, shown to tell secrets apart, and the digest.
+pub fn prefixed_secret(prefix: &str) -> (String, String, super::SecretDigest) {
+    let secret = format!("{prefix}{}", random_token());
+    let shown = secret.chars().take(prefix.len() + 6).collect();
+    let digest = super::SecretDigest::of(&secret);
+    (secret, shown, digest)
+}

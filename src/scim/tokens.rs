@@ -5,7 +5,7 @@
 use super::error::ScimError;
 use crate::app::AppState;
 use crate::audit::{self, Actor, Event};
-use crate::crypto::{SecretDigest, random_token};
+use crate::crypto::SecretDigest;
 use crate::domain::FieldError;
 use crate::organizations::{self, OrgError};
 use crate::storage::scim_tokens::{self as store, ScimTokenRow};
@@ -52,13 +52,13 @@ pub async fn create(
     }
     let org = organizations::find(state, org).await?;
     let now = state.clock.now();
-    let secret = format!("{TOKEN_PREFIX}{}", random_token());
+    let (secret, shown, digest) = crate::crypto::random::prefixed_secret(TOKEN_PREFIX);
     let row = ScimTokenRow {
         id: uuid::Uuid::now_v7().to_string(),
         organization_id: org.id.clone(),
         name: name.to_string(),
-        prefix: secret.chars().take(TOKEN_PREFIX.len() + 6).collect(),
-        secret_digest: SecretDigest::of(&secret).as_str().to_string(),
+        prefix: shown,
+        secret_digest: digest.as_str().to_string(),
         created_at: now,
         last_used_at: None,
         revoked_at: None,
