@@ -208,33 +208,12 @@ pub async fn set_disabled(
 /// else must be made admin first.
 pub async fn delete_user(state: &AppState, reference: &str) -> Result<User, AccountError> {
     let user = find(state, reference).await?;
-    let id = user.id.clone();
     let deleted = user.clone();
     let now = state.clock.now();
     let outcome = state
         .db
         .run(move |conn| {
-            crate::storage::write_transaction(conn, |c| {
-                let sole = crate::storage::organizations::sole_admin_of(c, &id)?;
-                if !sole.is_empty() {
-                    return Ok::<_, crate::storage::StorageError>(Err(sole));
-                }
-                let pending = crate::storage::grants::pending_logouts_for_user(c, &id)?;
-                let memberships = crate::storage::organizations::of_user(c, &id)?;
-                let ended = crate::storage::sessions::delete_others(c, &id, None)?;
-                users::delete(c, &id)?;
-                crate::webhooks::sessions_ended_in(c, now, &id, &ended, "user_deleted")?;
-                for (_, membership) in &memberships {
-                    crate::webhooks::emit_in(
-                        c,
-                        now,
-                        "organizationMembership.deleted",
-                        crate::webhooks::membership_data(membership),
-                    )?;
-                }
-                crate::webhooks::user_event_in(c, now, "user.deleted", &deleted)?;
-                Ok(Ok(pending))
-            })
+            crate::storage::write_transaction(conn, |c| delete_user_in(c, &deleted, now))
         })
         .await?;
     let pending = outcome.map_err(|sole| {
@@ -248,6 +227,36 @@ pub async fn delete_user(state: &AppState, reference: &str) -> Result<User, Acco
     })?;
     crate::oidc::backchannel::deliver_once(state, &pending).await;
     Ok(user)
+}
+
+/// Deletes a user inside the caller's transaction, with the webhooks that go with it (sessions
+/// ended, memberships deleted, the user deleted). Refused, with the slugs, when the user is the
+/// only admin of an organization. Gives the back-channel logouts to deliver once it commits.
+pub fn delete_user_in(
+    c: &mut crate::storage::DbConnection,
+    user: &User,
+    now: crate::clock::UnixTime,
+) -> crate::storage::StorageResult<Result<Vec<crate::storage::grants::LogoutDue>, Vec<String>>> {
+    let id = &user.id;
+    let sole = crate::storage::organizations::sole_admin_of(c, id)?;
+    if !sole.is_empty() {
+        return Ok(Err(sole));
+    }
+    let pending = crate::storage::grants::pending_logouts_for_user(c, id)?;
+    let memberships = crate::storage::organizations::of_user(c, id)?;
+    let ended = crate::storage::sessions::delete_others(c, id, None)?;
+    users::delete(c, id)?;
+    crate::webhooks::sessions_ended_in(c, now, id, &ended, "user_deleted")?;
+    for (_, membership) in &memberships {
+        crate::webhooks::emit_in(
+            c,
+            now,
+            "organizationMembership.deleted",
+            crate::webhooks::membership_data(membership),
+        )?;
+    }
+    crate::webhooks::user_event_in(c, now, "user.deleted", user)?;
+    Ok(Ok(pending))
 }
 
 /// Sets a password (ending every session of the user).

@@ -22,6 +22,8 @@ pub enum Actor {
     Cli,
     /// An admin API key (its id).
     ApiKey(String),
+    /// A directory over SCIM (its token's id).
+    Directory(String),
     /// Tessera itself (a sweep, a detected token reuse).
     System,
 }
@@ -34,6 +36,7 @@ impl Actor {
             Actor::Client(id) => ("client", Some(id.clone())),
             Actor::Cli => ("cli", None),
             Actor::ApiKey(id) => ("api_key", Some(id.clone())),
+            Actor::Directory(id) => ("scim_token", Some(id.clone())),
             Actor::System => ("system", None),
         }
     }

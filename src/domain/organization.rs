@@ -56,6 +56,9 @@ pub struct Membership {
     pub organization_id: String,
     pub user_id: String,
     pub role: String,
+    /// Deactivated by the organization's directory (SCIM `active: false`): the user keeps the
+    /// membership but cannot act in the organization until it is reactivated.
+    pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -69,7 +69,7 @@ pub struct OrganizationClaims {
 }
 
 impl OrganizationClaims {
-    /// The claims of a membership, when the user still has it.
+    /// The claims of a membership, when the user still has it and it is not deactivated.
     pub fn read(
         conn: &mut crate::storage::DbConnection,
         organization_id: &str,
@@ -77,6 +77,7 @@ impl OrganizationClaims {
     ) -> crate::storage::StorageResult<Option<Self>> {
         Ok(
             crate::storage::organizations::membership_with_role(conn, organization_id, user_id)?
+                .filter(|(_, membership, _)| !membership.disabled)
                 .map(|(org, membership, role)| Self {
                     id: org.id,
                     slug: org.slug,

@@ -520,6 +520,7 @@ pub async fn join_suggested(
             return Err(OrgError::NotFound("organization"));
         }
         let membership = Membership {
+            disabled: false,
             organization_id: org.id.clone(),
             user_id: user.id.clone(),
             role: enrollment_role(&org),

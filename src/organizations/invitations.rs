@@ -479,6 +479,7 @@ fn accept_in(
                     .unwrap_or_else(|| crate::domain::organization::MEMBER_ROLE.into()),
             };
             let m = Membership {
+                disabled: false,
                 organization_id: row.organization_id.clone(),
                 user_id: user.id.clone(),
                 role,

@@ -160,6 +160,7 @@ pub async fn create(state: &AppState, input: NewOrganization) -> Result<Organiza
         if let Some(owner) = owner {
             let user_id = user_id_in(c, &owner)?;
             let membership = Membership {
+                disabled: false,
                 organization_id: stored.id.clone(),
                 user_id,
                 role: ADMIN_ROLE.into(),
@@ -407,6 +408,7 @@ pub async fn add_member(
             return Err(FieldError::new("role", format!("no role {role:?}")).into());
         }
         let membership = Membership {
+            disabled: false,
             organization_id: org.id.clone(),
             user_id,
             role,

@@ -12,6 +12,32 @@ pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 /// The media type of every SCIM answer.
 pub const CONTENT_TYPE: &str = "application/scim+json";
 
+/// The `scimType` of a 400 (RFC 7644 §3.12, table 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScimType {
+    InvalidFilter,
+    TooMany,
+    InvalidSyntax,
+    InvalidPath,
+    NoTarget,
+    InvalidValue,
+    Mutability,
+}
+
+impl ScimType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScimType::InvalidFilter => "invalidFilter",
+            ScimType::TooMany => "tooMany",
+            ScimType::InvalidSyntax => "invalidSyntax",
+            ScimType::InvalidPath => "invalidPath",
+            ScimType::NoTarget => "noTarget",
+            ScimType::InvalidValue => "invalidValue",
+            ScimType::Mutability => "mutability",
+        }
+    }
+}
+
 /// What went wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum ScimError {
@@ -20,6 +46,21 @@ pub enum ScimError {
     Unauthorized,
     #[error("{0}")]
     NotFound(String),
+    /// 400 with a `scimType`.
+    #[error("{detail}")]
+    Invalid { scim_type: ScimType, detail: String },
+    /// 409 `uniqueness`.
+    #[error("{0}")]
+    Uniqueness(String),
+    /// 405: the path exists, the method does not.
+    #[error("this method is not supported on this path")]
+    MethodNotAllowed,
+    /// 412: `If-Match` named another version.
+    #[error("the resource has changed since version {0}")]
+    PreconditionFailed(String),
+    /// 413.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
     #[error("internal error")]
@@ -27,8 +68,20 @@ pub enum ScimError {
 }
 
 impl ScimError {
+    /// A 400 with this `scimType`.
+    pub fn invalid(scim_type: ScimType, detail: impl Into<String>) -> Self {
+        ScimError::Invalid {
+            scim_type,
+            detail: detail.into(),
+        }
+    }
+
     fn scim_type(&self) -> Option<&'static str> {
-        None
+        match self {
+            ScimError::Invalid { scim_type, .. } => Some(scim_type.as_str()),
+            ScimError::Uniqueness(_) => Some("uniqueness"),
+            _ => None,
+        }
     }
 }
 
@@ -37,6 +90,11 @@ impl ResponseError for ScimError {
         match self {
             ScimError::Unauthorized => StatusCode::UNAUTHORIZED,
             ScimError::NotFound(_) => StatusCode::NOT_FOUND,
+            ScimError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            ScimError::Uniqueness(_) => StatusCode::CONFLICT,
+            ScimError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ScimError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ScimError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ScimError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ScimError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

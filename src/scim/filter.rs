@@ -92,6 +92,73 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
     Ok(filter)
 }
 
+/// A PATCH path (RFC 7644 §3.5.2): `attrPath`, or `attrPath[valFilter]` optionally followed by
+/// `.subAttr`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchPath {
+    pub attr: AttrPath,
+    pub filter: Option<Filter>,
+    /// The sub-attribute after a value filter (`emails[type eq "work"].value`).
+    pub sub_after_filter: Option<String>,
+}
+
+/// Parses a PATCH path.
+pub fn parse_patch_path(input: &str) -> Result<PatchPath, FilterError> {
+    if input.len() > MAX_LENGTH {
+        return Err(FilterError {
+            message: format!("the path is longer than {MAX_LENGTH} characters"),
+            position: MAX_LENGTH,
+        });
+    }
+    let mut parser = Parser {
+        text: input,
+        pos: 0,
+        depth: 0,
+    };
+    let attr = parser.attr_path()?;
+    let mut filter = None;
+    let mut sub_after_filter = None;
+    if parser.peek() == Some('[') {
+        if attr.sub.is_some() {
+            return Err(parser.error("a value filter follows an attribute, not a sub-attribute"));
+        }
+        parser.pos += 1;
+        parser.depth = 1;
+        filter = Some(parser.or_expr()?);
+        parser.skip_spaces();
+        if parser.peek() != Some(']') {
+            return Err(parser.error("expected ']'"));
+        }
+        parser.pos += 1;
+        if parser.peek() == Some('.') {
+            parser.pos += 1;
+            let start = parser.pos;
+            let word = parser.peek_word();
+            let valid = !word.is_empty()
+                && word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '$')
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
+            if !valid {
+                return Err(FilterError {
+                    message: "expected a sub-attribute after '].'".into(),
+                    position: start,
+                });
+            }
+            parser.pos += word.len();
+            sub_after_filter = Some(word.to_string());
+        }
+    }
+    if parser.pos < input.len() {
+        return Err(parser.error("unexpected text after the path"));
+    }
+    Ok(PatchPath {
+        attr,
+        filter,
+        sub_after_filter,
+    })
+}
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,

@@ -1,12 +1,24 @@
 //! SCIM 2.0 (RFC 7643, 7644) under `/scim/v2`: directories provision an organization's people.
-//! This first step holds the connections: tokens (`tokens.rs`), the caller they authenticate
-//! (`caller.rs`) and the error format (`error.rs`). Resources come next; until then every path
-//! answers a SCIM 404 to an authenticated directory and 401 to anyone else.
+//! Connections are tokens (`tokens.rs`) that decide the organization of the caller
+//! (`caller.rs`). `schema.rs` defines the attributes once; `user_resource.rs` reads and renders a
+//! User, `filter.rs` parses filters and `user_filter.rs` resolves them for storage;
+//! `provisioning.rs` is what a User means inside Tessera; `users.rs` holds the endpoints. Errors
+//! use the RFC's format (`error.rs`). Any other path answers a SCIM 404 to an authenticated
+//! directory and 401 to anyone else.
 
 pub mod caller;
 pub mod error;
 pub mod filter;
+pub mod patch;
+pub mod projection;
+pub mod provisioning;
+pub mod request;
+pub mod schema;
 pub mod tokens;
+pub mod user_filter;
+pub mod user_resource;
+pub mod users;
+pub mod value_filter;
 
 use actix_web::{HttpResponse, web};
 use caller::ScimCaller;
@@ -20,5 +32,9 @@ async fn not_supported(_caller: ScimCaller) -> Result<HttpResponse, ScimError> {
 
 /// Registers the routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/scim/v2").default_service(web::to(not_supported)));
+    cfg.service(
+        web::scope("/scim/v2")
+            .configure(users::routes)
+            .default_service(web::to(not_supported)),
+    );
 }

@@ -83,6 +83,7 @@ struct MembershipRow {
     role_key: String,
     created_at: i64,
     updated_at: i64,
+    disabled: bool,
 }
 
 impl From<MembershipRow> for Membership {
@@ -91,6 +92,7 @@ impl From<MembershipRow> for Membership {
             organization_id: r.organization_id,
             user_id: r.user_id,
             role: r.role_key,
+            disabled: r.disabled,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -276,6 +278,7 @@ pub fn insert_membership(conn: &mut DbConnection, m: &Membership) -> StorageResu
             role_key: m.role.clone(),
             created_at: m.created_at,
             updated_at: m.updated_at,
+            disabled: m.disabled,
         })
         .execute(conn)
         .map_err(|e| match StorageError::from(e) {
@@ -316,6 +319,23 @@ pub fn set_role(
     if changed == 0 {
         return Err(StorageError::NotFound);
     }
+    Ok(())
+}
+
+/// Deactivates or reactivates a membership.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    org_id: &str,
+    user_id: &str,
+    disabled: bool,
+    now: UnixTime,
+) -> StorageResult<()> {
+    diesel::update(memberships::table.find((org_id, user_id)))
+        .set((
+            memberships::disabled.eq(disabled),
+            memberships::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -91,7 +91,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_domains,
     api_keys,
     idempotency_keys,
-    scim_tokens
+    scim_tokens,
+    scim_users,
+    scim_user_values
 );
 
 diesel::table! {
@@ -237,6 +239,7 @@ diesel::table! {
         role_key -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+        disabled -> Bool,
     }
 }
 
@@ -392,3 +395,37 @@ diesel::table! {
 }
 
 diesel::joinable!(scim_tokens -> organizations (organization_id));
+
+diesel::table! {
+    scim_users (id) {
+        id -> Text,
+        organization_id -> Text,
+        user_id -> Text,
+        user_name -> Text,
+        user_name_lower -> Text,
+        external_id -> Nullable<Text>,
+        active -> Bool,
+        created_user -> Bool,
+        resource -> Text,
+        version -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    scim_user_values (scim_user_id, attr, elem, sub) {
+        scim_user_id -> Text,
+        organization_id -> Text,
+        attr -> Text,
+        sub -> Text,
+        elem -> Integer,
+        in_primary -> Bool,
+        value -> Text,
+        value_lower -> Text,
+    }
+}
+
+diesel::joinable!(scim_users -> organizations (organization_id));
+diesel::joinable!(scim_users -> users (user_id));
+diesel::joinable!(scim_user_values -> scim_users (scim_user_id));

@@ -144,6 +144,23 @@ pub fn delete_others(
     Ok(ids)
 }
 
+/// Deletes the user's sessions whose active organization is `organization_id`; returns their ids.
+pub fn delete_in_organization(
+    conn: &mut DbConnection,
+    user_id: &str,
+    organization_id: &str,
+) -> StorageResult<Vec<String>> {
+    let ids: Vec<String> = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::active_organization_id.eq(organization_id))
+        .select(sessions::id)
+        .load(conn)?;
+    if !ids.is_empty() {
+        diesel::delete(sessions::table.filter(sessions::id.eq_any(&ids))).execute(conn)?;
+    }
+    Ok(ids)
+}
+
 /// Deletes every session of the user.
 pub fn delete_all_for_user(conn: &mut DbConnection, user_id: &str) -> StorageResult<usize> {
     Ok(diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?)

@@ -325,6 +325,19 @@ pub fn set_password(
     })
 }
 
+/// Removes the password (the account is then reached only through a password reset or another
+/// sign-in method).
+pub fn clear_password(conn: &mut DbConnection, id: &str, now: UnixTime) -> StorageResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(None::<String>),
+            users::password_changed_at.eq(Some(now)),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Replaces a hash made with old parameters, only if it is still the one that was verified.
 pub fn upgrade_password_hash(
     conn: &mut DbConnection,

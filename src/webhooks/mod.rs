@@ -218,6 +218,7 @@ pub fn membership_data(m: &crate::domain::organization::Membership) -> Value {
         "organization_id": m.organization_id,
         "user_id": m.user_id,
         "role": m.role,
+        "disabled": m.disabled,
         "created_at": timestamp(m.created_at),
         "updated_at": timestamp(m.updated_at),
     })

@@ -44,7 +44,13 @@ pub async fn choose(
         .db
         .run(move |conn| {
             let memberships = organizations::of_user(conn, &user_id)?;
-            let mut orgs: Vec<Organization> = memberships.into_iter().map(|(o, _)| o).collect();
+            // A membership the directory deactivated does not let the user act in the
+            // organization.
+            let mut orgs: Vec<Organization> = memberships
+                .into_iter()
+                .filter(|(_, m)| !m.disabled)
+                .map(|(o, _)| o)
+                .collect();
             let set_active = |conn: &mut _, id: &str| {
                 sessions::set_active_organization(conn, &session_id, Some(id))
             };
@@ -92,7 +98,7 @@ pub async fn switch(
     state
         .db
         .run(move |conn| {
-            if organizations::membership(conn, &org, &user_id)?.is_none() {
+            if organizations::membership(conn, &org, &user_id)?.is_none_or(|m| m.disabled) {
                 return Ok(false);
             }
             sessions::set_active_organization(conn, &session_id, Some(&org))?;

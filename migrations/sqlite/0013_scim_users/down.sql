@@ -1,0 +1,3 @@
+ALTER TABLE memberships DROP COLUMN disabled;
+DROP TABLE scim_user_values;
+DROP TABLE scim_users;

@@ -1,0 +1,232 @@
+//! The `scim_users` and `scim_user_values` tables: a directory's users, one per member of an
+//! organization, and the values filters search.
+
+use super::schema::{scim_user_values, scim_users};
+use super::scim_query::{Operand, Statement, UserQuery};
+use super::{DbConnection, StorageError, StorageResult};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+
+/// A stored SCIM user.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = scim_users)]
+pub struct ScimUserRow {
+    pub id: String,
+    pub organization_id: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub user_name_lower: String,
+    pub external_id: Option<String>,
+    pub active: bool,
+    /// Whether the directory created the Tessera account (rather than linking an existing one).
+    pub created_user: bool,
+    /// The resource's JSON (see `scim::user_resource`).
+    pub resource: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One searchable value.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = scim_user_values)]
+pub struct ValueRow {
+    pub scim_user_id: String,
+    pub organization_id: String,
+    pub attr: String,
+    pub sub: String,
+    pub elem: i32,
+    pub in_primary: bool,
+    pub value: String,
+    pub value_lower: String,
+}
+
+fn user_name_conflict(error: diesel::result::Error) -> StorageError {
+    match StorageError::from(error) {
+        StorageError::Conflict { .. } => StorageError::Conflict { field: "userName" },
+        other => other,
+    }
+}
+
+/// Stores a new user and its values.
+pub fn insert(
+    conn: &mut DbConnection,
+    row: &ScimUserRow,
+    values: &[ValueRow],
+) -> StorageResult<()> {
+    diesel::insert_into(scim_users::table)
+        .values(row)
+        .execute(conn)
+        .map_err(user_name_conflict)?;
+    insert_values(conn, values)
+}
+
+fn insert_values(conn: &mut DbConnection, values: &[ValueRow]) -> StorageResult<()> {
+    // One statement per row: a multi-row insert is not available through the connection that
+    // serves both backends.
+    for value in values {
+        diesel::insert_into(scim_user_values::table)
+            .values(value)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Replaces a user's stored form and values (the row's `id` and `organization_id` say which).
+pub fn replace(
+    conn: &mut DbConnection,
+    row: &ScimUserRow,
+    values: &[ValueRow],
+) -> StorageResult<()> {
+    let changed = diesel::update(
+        scim_users::table
+            .filter(scim_users::id.eq(&row.id))
+            .filter(scim_users::organization_id.eq(&row.organization_id)),
+    )
+    .set((
+        scim_users::user_name.eq(&row.user_name),
+        scim_users::user_name_lower.eq(&row.user_name_lower),
+        scim_users::external_id.eq(&row.external_id),
+        scim_users::active.eq(row.active),
+        scim_users::resource.eq(&row.resource),
+        scim_users::version.eq(row.version),
+        scim_users::updated_at.eq(row.updated_at),
+    ))
+    .execute(conn)
+    .map_err(user_name_conflict)?;
+    if changed == 0 {
+        return Err(StorageError::NotFound);
+    }
+    diesel::delete(scim_user_values::table.filter(scim_user_values::scim_user_id.eq(&row.id)))
+        .execute(conn)?;
+    insert_values(conn, values)
+}
+
+/// The user with this id in this organization.
+pub fn find(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    id: &str,
+) -> StorageResult<Option<ScimUserRow>> {
+    Ok(scim_users::table
+        .filter(scim_users::organization_id.eq(organization_id))
+        .filter(scim_users::id.eq(id))
+        .select(ScimUserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The organization's SCIM user for this Tessera user.
+pub fn find_by_user(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    user_id: &str,
+) -> StorageResult<Option<ScimUserRow>> {
+    Ok(scim_users::table
+        .filter(scim_users::organization_id.eq(organization_id))
+        .filter(scim_users::user_id.eq(user_id))
+        .select(ScimUserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The id of the organization's user with this (lowered) user name.
+pub fn id_by_user_name(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    user_name_lower: &str,
+) -> StorageResult<Option<String>> {
+    Ok(scim_users::table
+        .filter(scim_users::organization_id.eq(organization_id))
+        .filter(scim_users::user_name_lower.eq(user_name_lower))
+        .select(scim_users::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Whether any organization's directory holds this Tessera user.
+pub fn any_for_user(conn: &mut DbConnection, user_id: &str) -> StorageResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        scim_users::table.filter(scim_users::user_id.eq(user_id)),
+    ))
+    .get_result(conn)?)
+}
+
+/// Removes a user (its values go with it).
+pub fn delete(conn: &mut DbConnection, organization_id: &str, id: &str) -> StorageResult<bool> {
+    diesel::delete(scim_user_values::table.filter(scim_user_values::scim_user_id.eq(id)))
+        .execute(conn)?;
+    Ok(diesel::delete(
+        scim_users::table
+            .filter(scim_users::organization_id.eq(organization_id))
+            .filter(scim_users::id.eq(id)),
+    )
+    .execute(conn)?
+        > 0)
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// One page of users matching the query, and how many match in all.
+pub fn query(conn: &mut DbConnection, q: &UserQuery) -> StorageResult<(Vec<ScimUserRow>, i64)> {
+    let mut count = Statement::new(conn);
+    count.push("SELECT COUNT(*) AS n FROM scim_users r WHERE ");
+    where_clause(&mut count, q);
+    let total = match load::<Count>(conn, count)?.into_iter().next() {
+        Some(c) => c.n,
+        None => 0,
+    };
+    if q.limit <= 0 || q.offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let mut page = Statement::new(conn);
+    page.push(
+        "SELECT r.id, r.organization_id, r.user_id, r.user_name, r.user_name_lower, \
+         r.external_id, r.active, r.created_user, r.resource, r.version, r.created_at, \
+         r.updated_at FROM scim_users r WHERE ",
+    );
+    where_clause(&mut page, q);
+    page.order_by(q.sort.as_ref());
+    let limit = page.bind(Operand::Int(q.limit));
+    let offset = page.bind(Operand::Int(q.offset));
+    page.push(&format!(" LIMIT {limit} OFFSET {offset}"));
+    Ok((load::<ScimUserRow>(conn, page)?, total))
+}
+
+fn where_clause(statement: &mut Statement, q: &UserQuery) {
+    let org = statement.bind(Operand::Text(q.organization_id.clone()));
+    statement.push(&format!("r.organization_id = {org}"));
+    if let Some(filter) = &q.filter {
+        statement.push(" AND (");
+        statement.predicate(filter, None);
+        statement.push(")");
+    }
+}
+
+/// Runs a statement with its binds on whichever backend this is.
+fn load<T>(conn: &mut DbConnection, statement: Statement) -> StorageResult<Vec<T>>
+where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+{
+    macro_rules! run {
+        ($backend:ty, $inner:expr) => {{
+            let mut q = diesel::sql_query(statement.text).into_boxed::<$backend>();
+            for operand in statement.binds {
+                q = match operand {
+                    Operand::Text(s) => q.bind::<Text, _>(s),
+                    Operand::Bool(b) => q.bind::<Bool, _>(b),
+                    Operand::Int(i) => q.bind::<BigInt, _>(i),
+                };
+            }
+            q.load::<T>($inner)?
+        }};
+    }
+    Ok(match conn {
+        DbConnection::Pg(inner) => run!(diesel::pg::Pg, inner),
+        DbConnection::Sqlite(inner) => run!(diesel::sqlite::Sqlite, inner),
+    })
+}
