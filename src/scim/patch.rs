@@ -138,7 +138,13 @@ pub fn password_of(operations: &[Operation]) -> Option<String> {
             return None;
         }
         match (&o.path, &o.value) {
-            (Some(path), Some(Value::String(p))) if path.eq_ignore_ascii_case("password") => {
+            (Some(path), Some(Value::String(p)))
+                if path.eq_ignore_ascii_case("password")
+                    || path.eq_ignore_ascii_case(&format!(
+                        "{}:password",
+                        crate::scim::schema::USER
+                    )) =>
+            {
                 Some(p.clone())
             }
             (None, Some(Value::Object(fields))) => fields

@@ -105,6 +105,18 @@ fn domain_verified(
     Ok(domains::verified(c, email.domain())?.is_some_and(|d| d.organization_id == org_id))
 }
 
+/// Whether the directory owns the account (may write its names, email and password, and delete
+/// it): the organization verified the address's domain, or the directory created the account
+/// and its owner has not claimed it by proving the address since.
+fn owns_account(
+    c: &mut DbConnection,
+    org_id: &str,
+    created_user: bool,
+    user: &User,
+) -> Result<bool, StorageError> {
+    Ok(domain_verified(c, org_id, &user.email)? || (created_user && !user.email_verified))
+}
+
 /// Writes the directory's names onto an account it owns; true when something changed.
 fn apply_profile(user: &mut User, input: &UserInput) -> Result<bool, ScimError> {
     let given = user_resource::name_part(input, "givenName");
@@ -209,6 +221,8 @@ pub async fn create(
     input: UserInput,
 ) -> Result<ScimUserRow, ScimError> {
     let email = email_of(&input)?;
+    // Checked before the transaction, so a refusal never follows a write.
+    apply_profile(&mut User::new(email.clone(), false, 0), &input)?;
     let hash = hash_password(
         state,
         input.password.as_deref(),
@@ -234,7 +248,14 @@ pub async fn create(
                         input.user_name
                     ))));
                 }
-                let verified_domain = domain_verified(c, &org_id, &email)?;
+                let verified_by = domains::verified(c, email.domain())?.map(|d| d.organization_id);
+                if verified_by.as_ref().is_some_and(|o| *o != org_id) {
+                    return Ok(Outcome::Refused(ScimError::Uniqueness(format!(
+                        "{} belongs to a domain another organization verified",
+                        email.as_str()
+                    ))));
+                }
+                let verified_domain = verified_by.is_some();
                 let existing = users::find_by_email(c, &email)?;
                 let (user, created_user) = match existing {
                     Some(mut user) => {
@@ -417,6 +438,14 @@ pub async fn replace(
                     Ok(email) => email,
                     Err(e) => return Ok(Outcome::Refused(e)),
                 };
+                if input.password.is_some() != hash.is_some() {
+                    return Ok(Outcome::Refused(invalid(
+                        "password: set it with the path \"password\"",
+                    )));
+                }
+                if let Err(e) = apply_profile(&mut User::new(email.clone(), false, 0), &input) {
+                    return Ok(Outcome::Refused(e));
+                }
                 let user_name_lower = input.user_name.to_lowercase();
                 if let Some(other) = store::id_by_user_name(c, &org_id, &user_name_lower)?
                     && other != current.id
@@ -429,7 +458,7 @@ pub async fn replace(
                 let Some(user) = users::find_by_id(c, &current.user_id)? else {
                     return Ok(Outcome::Refused(not_found(&key)));
                 };
-                let owns = current.created_user || domain_verified(c, &org_id, &user.email)?;
+                let owns = owns_account(c, &org_id, current.created_user, &user)?;
                 if owns {
                     let mut updated = user.clone();
                     if let Err(e) = apply_profile(&mut updated, &input) {
@@ -514,6 +543,14 @@ pub async fn delete(
                     {
                         organizations::delete_membership(c, &org_id, &current.user_id)?;
                         grants::revoke_in_organization(c, &org_id, Some(&current.user_id), now)?;
+                        let ended = sessions::delete_in_organization(c, &current.user_id, &org_id)?;
+                        webhooks::sessions_ended_in(
+                            c,
+                            now,
+                            &current.user_id,
+                            &ended,
+                            "membership_deleted",
+                        )?;
                         webhooks::emit_in(
                             c,
                             now,
@@ -522,12 +559,13 @@ pub async fn delete(
                         )?;
                     }
                     audit_in(c, &caller, "scimUser.deleted", &current, now)?;
-                    let held_elsewhere = !organizations::of_user(c, &current.user_id)?.is_empty()
-                        || users::password_hash(c, &current.user_id)?.is_some()
-                        || store::any_for_user(c, &current.user_id)?;
                     let mut pending = Vec::new();
-                    if !held_elsewhere
-                        && let Some(user) = users::find_by_id(c, &current.user_id)?
+                    // The account goes too when the directory owns it and nothing else holds
+                    // it; an account it only linked is never deleted.
+                    if let Some(user) = users::find_by_id(c, &current.user_id)?
+                        && owns_account(c, &org_id, current.created_user, &user)?
+                        && organizations::of_user(c, &user.id)?.is_empty()
+                        && !store::any_for_user(c, &user.id)?
                         && let Ok(due) = crate::accounts::admin::delete_user_in(c, &user, now)?
                     {
                         audit::record_in(

@@ -87,6 +87,13 @@ pub fn from_resource(
         Some(Value::String(s)) => Some(s.clone()),
         _ => None,
     };
+    // A PATCH can add to a list past what a body may hold: the whole is checked again.
+    if let Some((name, _)) = resource
+        .iter()
+        .find(|(_, v)| v.as_array().is_some_and(|items| items.len() > MAX_VALUES))
+    {
+        return Err(invalid(format!("{name} has more than {MAX_VALUES} values")));
+    }
     let active = !matches!(resource.get("active"), Some(Value::Bool(false)));
     Ok(UserInput {
         resource,

@@ -206,9 +206,18 @@ impl Statement {
                 operand,
             } => {
                 let sql = column.sql(*case_exact);
+                // A nullable column compares false when empty, so `not` and `ne` keep the rows
+                // without a value (as for stored values).
+                let nullable = *column == Column::ExternalId;
+                if nullable {
+                    self.push(&format!("({sql} IS NOT NULL AND "));
+                }
                 match operand {
                     Operand::Text(text) => self.text_comparison(sql, *op, text.clone()),
                     other => self.plain_comparison(sql, *op, other.clone()),
+                }
+                if nullable {
+                    self.push(")");
                 }
             }
             Predicate::ColumnPresent(column) => {
@@ -242,6 +251,7 @@ impl Statement {
                 let a = self.bind(Operand::Text(attr.clone()));
                 self.push(&format!(
                     "EXISTS (SELECT 1 FROM scim_user_values {v} WHERE {v}.scim_user_id = r.id \
+                     AND {v}.organization_id = r.organization_id \
                      AND {v}.attr = {a} AND {v}.value <> ''"
                 ));
                 if let Some(sub) = sub {
@@ -258,6 +268,7 @@ impl Statement {
                 let a = self.bind(Operand::Text(attr.clone()));
                 self.push(&format!(
                     "EXISTS (SELECT 1 FROM scim_user_values {e} WHERE {e}.scim_user_id = r.id \
+                     AND {e}.organization_id = r.organization_id \
                      AND {e}.attr = {a} AND ("
                 ));
                 self.predicate(inner, Some(&e));
@@ -289,6 +300,7 @@ impl Statement {
         let s = self.bind(Operand::Text(sub.to_string()));
         self.push(&format!(
             "EXISTS (SELECT 1 FROM scim_user_values {v} WHERE {v}.scim_user_id = r.id \
+                     AND {v}.organization_id = r.organization_id \
              AND {v}.attr = {a} AND {v}.sub = {s}"
         ));
         if let Some(e) = element {
@@ -317,6 +329,7 @@ impl Statement {
                 let column = if *case_exact { "value" } else { "value_lower" };
                 format!(
                     "(SELECT {v}.{column} FROM scim_user_values {v} WHERE {v}.scim_user_id = r.id \
+                     AND {v}.organization_id = r.organization_id \
                      AND {v}.attr = {a} AND {v}.sub = {s} \
                      ORDER BY {v}.in_primary DESC, {v}.elem LIMIT 1)"
                 )

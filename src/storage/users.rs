@@ -325,8 +325,8 @@ pub fn set_password(
     })
 }
 
-/// Removes the password (the account is then reached only through a password reset or another
-/// sign-in method).
+/// Removes the password and revokes every grant (the account is then reached only through a
+/// password reset or another sign-in method).
 pub fn clear_password(conn: &mut DbConnection, id: &str, now: UnixTime) -> StorageResult<()> {
     diesel::update(users::table.find(id))
         .set((
@@ -335,6 +335,7 @@ pub fn clear_password(conn: &mut DbConnection, id: &str, now: UnixTime) -> Stora
             users::updated_at.eq(now),
         ))
         .execute(conn)?;
+    super::grants::revoke_all_for_user(conn, id, now)?;
     Ok(())
 }
 

@@ -106,15 +106,16 @@ both_backends! {
         assert_eq!(dir.send("PUT", &format!("/Users/{id}"), Some(&inactive), &[]).status, 200);
         assert!(!members(&server)[0].1, "reactivated");
 
-        // Delete: 412 with a stale tag, then 204; the account had a password, so it stays.
+        // Delete: 412 with a stale tag, then 204; the directory created the account and its
+        // owner never claimed it, so it goes too.
         dir.send("DELETE", &format!("/Users/{id}"), None, &[("if-match", "W/\"1\"")]).assert_error(412, None);
         assert_eq!(dir.send("DELETE", &format!("/Users/{id}"), None, &[]).status, 204);
         dir.get(&format!("/Users/{id}")).assert_error(404, None);
         dir.send("DELETE", &format!("/Users/{id}"), None, &[]).assert_error(404, None);
         assert!(members(&server).is_empty());
-        assert!(server.block_on(tessera::accounts::admin::find(&server.state, "ada@acme.test")).is_ok());
+        assert!(server.block_on(tessera::accounts::admin::find(&server.state, "ada@acme.test")).is_err());
 
-        // Without a password and another organization, the account goes with the User.
+        // The same without a password.
         let mut bare = okta_user("grace@acme.test", "Grace", "Hopper");
         bare.as_object_mut().expect("object").remove("password");
         let grace = dir.create_user(&bare);
