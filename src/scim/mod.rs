@@ -10,6 +10,7 @@ pub mod caller;
 pub mod error;
 pub mod filter;
 pub mod patch;
+pub mod patch_op;
 pub mod projection;
 pub mod provisioning;
 pub mod request;
