@@ -95,6 +95,8 @@ async fn deliver_one(
         return Ok(false);
     };
     let token = logout_token(state, &client, &item.user_id, &item.session_id).await?;
+    // The next try is timed from this one's start, not from whenever the answer came back.
+    let started = state.clock.now();
     let sent = http
         .post(&uri)
         .form(&[("logout_token", token)])
@@ -114,7 +116,7 @@ async fn deliver_one(
     match BACKOFF_SECONDS.get(attempt) {
         Some(wait) => {
             tracing::warn!(client_id = %client.id, %reason, retry_in = wait, "back-channel logout failed; will retry");
-            record(state, item, "pending", Some(state.clock.now() + wait)).await?;
+            record(state, item, "pending", Some(started + wait)).await?;
         }
         None => {
             tracing::warn!(client_id = %client.id, %reason, "back-channel logout failed; giving up");
