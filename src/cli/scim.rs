@@ -1,4 +1,6 @@
 //! `tessera scim token create|list|revoke --org ORG`: directory connections.
+//! `tessera scim group-role set|list|remove --org ORG`: which organization role the members of a
+//! directory group get.
 
 use super::exit::CliError;
 use super::org::{org_error, org_error_for, with_state};
@@ -6,7 +8,9 @@ use super::output::{print_json, timestamp};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::config::Config;
+use crate::scim::group_roles;
 use crate::scim::tokens::{self, ScimToken};
+use crate::storage::scim_group_roles::GroupRole;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -29,6 +33,45 @@ pub enum ScimCommand {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Map directory groups to organization roles.
+    GroupRole {
+        /// The organization (id or slug).
+        #[arg(long, global = true, default_value = "")]
+        org: String,
+        #[command(subcommand)]
+        command: GroupRoleCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupRoleCommand {
+    /// Members of the group get the role (the mapping with the lowest priority wins when a
+    /// member is in several mapped groups; members in none get the default role).
+    Set {
+        /// The group's displayName, as the directory sends it (compared without case).
+        #[arg(long)]
+        group: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        priority: Option<i32>,
+    },
+    /// The mappings, the one that wins first.
+    List,
+    /// Remove a group's mapping (roles stay as they are until a group changes).
+    Remove {
+        #[arg(long)]
+        group: String,
+    },
+}
+
+fn mapping_json(m: &GroupRole) -> serde_json::Value {
+    json!({
+        "group": m.group_name,
+        "role": m.role_key,
+        "priority": m.priority,
+        "created_at": timestamp(m.created_at),
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +111,15 @@ fn show(t: &ScimToken) {
 /// Runs a scim command.
 pub fn run(config: Config, args: ScimArgs) -> Result<(), CliError> {
     let json = args.json;
-    let ScimCommand::Token { org, command } = args.command;
+    let (org, command) = match args.command {
+        ScimCommand::Token { org, command } => (org, command),
+        ScimCommand::GroupRole { org, command } => {
+            if org.is_empty() {
+                return Err(CliError::Usage("--org is required".into()));
+            }
+            return run_group_role(config, json, org, command);
+        }
+    };
     if org.is_empty() {
         return Err(CliError::Usage("--org is required".into()));
     }
@@ -113,5 +164,57 @@ pub fn run(config: Config, args: ScimArgs) -> Result<(), CliError> {
             }
             Ok(())
         }
+    })
+}
+
+fn run_group_role(
+    config: Config,
+    json: bool,
+    org: String,
+    command: GroupRoleCommand,
+) -> Result<(), CliError> {
+    with_state(config, async move |state: &AppState| {
+        match command {
+            GroupRoleCommand::Set {
+                group,
+                role,
+                priority,
+            } => {
+                let m = group_roles::set(state, &org, &group, &role, priority, Actor::Cli)
+                    .await
+                    .map_err(|e| org_error(e, &org))?;
+                if json {
+                    print_json(&mapping_json(&m));
+                } else {
+                    println!(
+                        "{} → {} (priority {})",
+                        m.group_name, m.role_key, m.priority
+                    );
+                }
+            }
+            GroupRoleCommand::List => {
+                let all = group_roles::list(state, &org)
+                    .await
+                    .map_err(|e| org_error(e, &org))?;
+                if json {
+                    print_json(&json!(all.iter().map(mapping_json).collect::<Vec<_>>()));
+                } else {
+                    for m in &all {
+                        println!("{:>5}  {} → {}", m.priority, m.group_name, m.role_key);
+                    }
+                }
+            }
+            GroupRoleCommand::Remove { group } => {
+                group_roles::remove(state, &org, &group, Actor::Cli)
+                    .await
+                    .map_err(|e| org_error_for(e, &org, &group))?;
+                if json {
+                    print_json(&json!({"removed": group}));
+                } else {
+                    println!("removed the mapping of {group}");
+                }
+            }
+        }
+        Ok(())
     })
 }

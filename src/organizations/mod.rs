@@ -70,7 +70,7 @@ pub struct OrganizationChanges {
     pub default_role: Option<String>,
 }
 
-fn find_in(conn: &mut DbConnection, reference: &str) -> Result<Organization, OrgError> {
+pub(crate) fn find_in(conn: &mut DbConnection, reference: &str) -> Result<Organization, OrgError> {
     if reference.is_empty() || reference.len() > 100 {
         return Err(OrgError::NotFound("organization"));
     }
@@ -83,7 +83,7 @@ fn user_id_in(conn: &mut DbConnection, reference: &str) -> Result<String, OrgErr
         .ok_or(OrgError::NotFound("user"))
 }
 
-async fn in_transaction<T: Send + 'static>(
+pub(crate) async fn in_transaction<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce(&mut DbConnection) -> Result<T, OrgError> + Send + 'static,
 ) -> Result<T, OrgError> {

@@ -46,12 +46,18 @@ pub enum ScimError {
     Unauthorized,
     #[error("{0}")]
     NotFound(String),
+    /// 403: a request the endpoint refuses by design (a filter on a discovery endpoint).
+    #[error("{0}")]
+    Forbidden(String),
     /// 400 with a `scimType`.
     #[error("{detail}")]
     Invalid { scim_type: ScimType, detail: String },
     /// 409 `uniqueness`.
     #[error("{0}")]
     Uniqueness(String),
+    /// 409 `invalidValue`: a Bulk operation names a `bulkId` no successful operation defined.
+    #[error("{0}")]
+    Unresolved(String),
     /// 405: the path exists, the method does not.
     #[error("this method is not supported on this path")]
     MethodNotAllowed,
@@ -76,31 +82,9 @@ impl ScimError {
         }
     }
 
-    fn scim_type(&self) -> Option<&'static str> {
-        match self {
-            ScimError::Invalid { scim_type, .. } => Some(scim_type.as_str()),
-            ScimError::Uniqueness(_) => Some("uniqueness"),
-            _ => None,
-        }
-    }
-}
-
-impl ResponseError for ScimError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            ScimError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ScimError::NotFound(_) => StatusCode::NOT_FOUND,
-            ScimError::Invalid { .. } => StatusCode::BAD_REQUEST,
-            ScimError::Uniqueness(_) => StatusCode::CONFLICT,
-            ScimError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ScimError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            ScimError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ScimError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ScimError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
+    /// The error body (RFC 7644 §3.12); an internal error is logged with its reason here, and
+    /// the body never carries it.
+    pub fn body(&self) -> serde_json::Value {
         if let ScimError::Internal(reason) = self {
             tracing::error!(%reason, "SCIM internal error");
         }
@@ -113,6 +97,38 @@ impl ResponseError for ScimError {
         if let Some(scim_type) = self.scim_type() {
             body["scimType"] = json!(scim_type);
         }
+        body
+    }
+
+    fn scim_type(&self) -> Option<&'static str> {
+        match self {
+            ScimError::Invalid { scim_type, .. } => Some(scim_type.as_str()),
+            ScimError::Uniqueness(_) => Some("uniqueness"),
+            ScimError::Unresolved(_) => Some("invalidValue"),
+            _ => None,
+        }
+    }
+}
+
+impl ResponseError for ScimError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ScimError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ScimError::NotFound(_) => StatusCode::NOT_FOUND,
+            ScimError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ScimError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            ScimError::Uniqueness(_) | ScimError::Unresolved(_) => StatusCode::CONFLICT,
+            ScimError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ScimError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ScimError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ScimError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ScimError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let body = self.body();
         let mut response = HttpResponse::build(status);
         response
             .content_type(CONTENT_TYPE)

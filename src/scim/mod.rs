@@ -1,22 +1,30 @@
 //! SCIM 2.0 (RFC 7643, 7644) under `/scim/v2`: directories provision an organization's people.
 //! Connections are tokens (`tokens.rs`) that decide the organization of the caller
 //! (`caller.rs`). `schema.rs` defines the attributes once; `user_resource.rs` reads and renders a
-//! User, `filter.rs` parses filters and `user_filter.rs` resolves them for storage;
-//! `provisioning.rs` is what a User means inside Tessera; `users.rs` holds the endpoints. Errors
+//! User, `filter.rs` parses filters and `resolve.rs` resolves them for storage;
+//! `provisioning.rs` is what a User means inside Tessera; `users.rs` holds the endpoints. Groups
+//! follow the same split (`group_resource.rs`, `group_provisioning.rs`, `groups.rs`), and
+//! `group_roles.rs` maps directory groups to organization roles. Errors
 //! use the RFC's format (`error.rs`). Any other path answers a SCIM 404 to an authenticated
 //! directory and 401 to anyone else.
 
+pub mod bulk;
 pub mod caller;
+pub mod discovery;
 pub mod error;
 pub mod filter;
+pub mod group_provisioning;
+pub mod group_resource;
+pub mod group_roles;
+pub mod groups;
 pub mod patch;
 pub mod patch_op;
 pub mod projection;
 pub mod provisioning;
 pub mod request;
+pub mod resolve;
 pub mod schema;
 pub mod tokens;
-pub mod user_filter;
 pub mod user_resource;
 pub mod users;
 pub mod value_filter;
@@ -36,6 +44,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/scim/v2")
             .configure(users::routes)
+            .configure(groups::routes)
+            .configure(bulk::routes)
+            .configure(discovery::routes)
             .default_service(web::to(not_supported)),
     );
 }

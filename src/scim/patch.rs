@@ -7,7 +7,8 @@
 //! value object has dotted or URN-qualified keys (`"name.givenName"`,
 //! `"urn:...:enterprise:2.0:User:department"`); `add` with a value-filter path that matches
 //! nothing (`emails[type eq "work"].value`), which creates the element the filter describes; and
-//! `remove` of a multi-valued attribute with a `value` list, which removes those values.
+//! `remove` of a multi-valued attribute with a `value` list, which removes those values; and
+//! `id`, `meta` or `schemas` inside a path-less value (Okta renames a Group that way), ignored.
 
 use super::error::{ScimError, ScimType};
 use super::filter::{self, AttrPath, Filter, PatchPath};
@@ -131,7 +132,12 @@ fn apply_one(
                         }
                         continue;
                     }
-                    if key.eq_ignore_ascii_case("schemas") {
+                    // Okta repeats the resource's `id` in a Group's replace value; read-only
+                    // attributes are ignored here as in a PUT body.
+                    if ["schemas", "id", "meta"]
+                        .iter()
+                        .any(|k| key.eq_ignore_ascii_case(k))
+                    {
                         continue;
                     }
                     apply_path(schemas, out, op, key, Some(value))?;

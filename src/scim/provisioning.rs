@@ -24,15 +24,17 @@ use crate::clock::UnixTime;
 use crate::domain::EmailAddress;
 use crate::domain::organization::Membership;
 use crate::domain::user::User;
-use crate::storage::scim_query::UserQuery;
+use crate::storage::scim_groups::{self, GroupOfUser};
+use crate::storage::scim_query::ResourceQuery;
 use crate::storage::scim_users::{self as store, ScimUserRow, ValueRow};
 use crate::storage::{
     DbConnection, StorageError, domains, grants, organizations, sessions, users, write_transaction,
 };
 use crate::webhooks;
+use std::collections::HashMap;
 
 /// What the transaction decided, for the work that follows it.
-enum Outcome<T> {
+pub(super) enum Outcome<T> {
     Done(T),
     Refused(ScimError),
 }
@@ -378,7 +380,7 @@ pub async fn create(
 }
 
 /// A unique index that refused a write a concurrent request won: the same 409 the checks give.
-fn refused_on_conflict<T>(error: StorageError) -> Result<Outcome<T>, StorageError> {
+pub(super) fn refused_on_conflict<T>(error: StorageError) -> Result<Outcome<T>, StorageError> {
     match error {
         StorageError::Conflict { field } => Ok(Outcome::Refused(ScimError::Uniqueness(format!(
             "{field} is already taken"
@@ -402,8 +404,30 @@ pub async fn get(
 }
 
 /// A page of Users and how many match.
-pub async fn query(state: &AppState, q: UserQuery) -> Result<(Vec<ScimUserRow>, i64), ScimError> {
+pub async fn query(
+    state: &AppState,
+    q: ResourceQuery,
+) -> Result<(Vec<ScimUserRow>, i64), ScimError> {
     Ok(state.db.run(move |conn| store::query(conn, &q)).await?)
+}
+
+/// The groups of some SCIM users, keyed by SCIM user id.
+pub type UserGroups = HashMap<String, Vec<GroupOfUser>>;
+
+/// The groups of these Users.
+pub async fn groups_of(state: &AppState, rows: &[ScimUserRow]) -> Result<UserGroups, ScimError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let found = state
+        .db
+        .run(move |conn| scim_groups::groups_of_users(conn, &ids))
+        .await?;
+    let mut out = UserGroups::new();
+    for group in found {
+        out.entry(group.scim_user_id.clone())
+            .or_default()
+            .push(group);
+    }
+    Ok(out)
 }
 
 /// Replaces a User (PUT and PATCH). `build` sees the current row inside the transaction (for the
@@ -537,7 +561,10 @@ pub async fn delete(
                     if let Err(e) = check(&current) {
                         return Ok(Outcome::Refused(e));
                     }
+                    // Its groups lose a member (the membership rows go with the user's row).
+                    let groups = scim_groups::group_ids_of_user(c, &current.id)?;
                     store::delete(c, &org_id, &current.id)?;
+                    scim_groups::touch_groups(c, &groups, now)?;
                     if let Some(membership) =
                         organizations::membership(c, &org_id, &current.user_id)?
                     {

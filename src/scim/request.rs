@@ -1,9 +1,12 @@
 //! What every SCIM handler reads and writes the same way: JSON bodies (malformed is 400
 //! `invalidSyntax`, too large is 413), the entity-tag headers, list parameters and answers.
 
+use super::caller::ScimCaller;
 use super::error::{CONTENT_TYPE, ScimError, ScimType};
+use super::resolve::{self, Filterable};
 use super::schema;
 use crate::app::AppState;
+use crate::storage::scim_query::{Resource, ResourceQuery};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Value, json};
@@ -60,6 +63,19 @@ pub struct IfMatch(Option<Vec<String>>);
 impl IfMatch {
     pub fn of(req: &HttpRequest) -> Self {
         Self(tags(req, header::IF_MATCH))
+    }
+
+    /// The `version` of a Bulk operation, which stands for `If-Match`.
+    pub fn version(version: Option<&str>) -> Self {
+        Self(version.map(|v| {
+            let v = v.trim();
+            vec![
+                v.strip_prefix("W/")
+                    .unwrap_or(v)
+                    .trim_matches('"')
+                    .to_string(),
+            ]
+        }))
     }
 
     /// 412 when the header names another version than the current one.
@@ -280,4 +296,48 @@ pub fn list(total: i64, start_index: i64, resources: Vec<Value>) -> HttpResponse
     HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
         .body(body.to_string())
+}
+
+/// The storage query of a list or search: the filter and `sortBy` resolved for the resource
+/// type (400 `invalidFilter` or `invalidValue` when they name what it does not have).
+pub fn query_of(
+    filterable: &Filterable,
+    resource: Resource,
+    caller: &ScimCaller,
+    list: &ListRequest,
+) -> Result<ResourceQuery, ScimError> {
+    let filter = match &list.filter {
+        Some(text) => {
+            let parsed = super::filter::parse(text)
+                .map_err(|e| ScimError::invalid(ScimType::InvalidFilter, e.to_string()))?;
+            Some(resolve::resolve(filterable, &parsed)?)
+        }
+        None => None,
+    };
+    let sort = match &list.sort_by {
+        Some(by) => Some((resolve::sort_key(filterable, by)?, list.ascending)),
+        None => None,
+    };
+    Ok(ResourceQuery {
+        resource,
+        organization_id: caller.organization_id.clone(),
+        filter,
+        sort,
+        offset: list.offset(),
+        limit: list.limit(),
+    })
+}
+
+/// 400 `tooMany` when a filter without `count` matches more than one answer holds.
+pub fn check_total(list: &ListRequest, total: i64, noun: &str) -> Result<(), ScimError> {
+    if list.filter.is_some() && list.count.is_none() && total > MAX_RESULTS {
+        return Err(ScimError::invalid(
+            ScimType::TooMany,
+            format!(
+                "the filter matches {total} {noun}, more than the {MAX_RESULTS} one answer \
+                 holds; page through them with startIndex and count"
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -7,6 +7,15 @@
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// The enterprise User extension.
 pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// The core Group schema.
+pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+/// The service provider configuration.
+pub const SERVICE_PROVIDER_CONFIG: &str =
+    "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+/// A resource type description.
+pub const RESOURCE_TYPE: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
+/// A schema description.
+pub const SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 /// A list response.
 pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// A `POST /.search` body.
@@ -90,7 +99,14 @@ pub struct Attribute {
     pub reference_types: &'static [&'static str],
     pub sub_attributes: &'static [Attribute],
     pub description: &'static str,
+    /// How many values a request may give a multi-valued attribute.
+    pub max_values: usize,
 }
+
+/// How many values a multi-valued attribute takes unless it says otherwise.
+pub const MAX_VALUES: usize = 100;
+/// How many members one request may give a Group.
+pub const MAX_MEMBERS: usize = 20_000;
 
 const fn attr(name: &'static str, kind: Kind, description: &'static str) -> Attribute {
     Attribute {
@@ -106,6 +122,7 @@ const fn attr(name: &'static str, kind: Kind, description: &'static str) -> Attr
         reference_types: &[],
         sub_attributes: &[],
         description,
+        max_values: MAX_VALUES,
     }
 }
 
@@ -134,6 +151,14 @@ impl Attribute {
     }
     const fn case_exact(mut self) -> Self {
         self.case_exact = true;
+        self
+    }
+    const fn at_most(mut self, n: usize) -> Self {
+        self.max_values = n;
+        self
+    }
+    const fn immutable(mut self) -> Self {
+        self.mutability = Mutability::Immutable;
         self
     }
     const fn read_only(mut self) -> Self {
@@ -365,6 +390,41 @@ pub static ENTERPRISE_USER_SCHEMA: Schema = Schema {
             ],
             "The user's manager.",
         ),
+    ],
+};
+
+/// The core Group schema (RFC 7643 §4.2).
+pub static GROUP_SCHEMA: Schema = Schema {
+    id: GROUP,
+    name: "Group",
+    description: "Group",
+    attributes: &[
+        string(
+            "displayName",
+            "The group's name, unique within the organization (compared without case).",
+        )
+        .required()
+        .unique(),
+        complex(
+            "members",
+            &[
+                string(
+                    "value",
+                    "The member's id (a User of the same organization).",
+                )
+                .immutable(),
+                attr("$ref", Kind::Reference, "The member's URI.")
+                    .immutable()
+                    .references(&["User"]),
+                string("display", "The member's userName.").read_only(),
+                string("type", "The member's resource type.")
+                    .immutable()
+                    .canonical(&["User"]),
+            ],
+            "The group's members (Users; nested groups are not supported).",
+        )
+        .multi()
+        .at_most(MAX_MEMBERS),
     ],
 };
 

@@ -14,8 +14,7 @@ use serde_json::{Map, Value, json};
 
 /// The longest string value accepted.
 pub const MAX_STRING: usize = 2048;
-/// The most values a multi-valued attribute may have.
-pub const MAX_VALUES: usize = 100;
+pub use super::schema::MAX_VALUES;
 
 /// A User body, read.
 #[derive(Debug, Clone, PartialEq)]
@@ -176,8 +175,11 @@ pub fn read_value(
         Value::Array(items) => items.iter().collect(),
         other => vec![other],
     };
-    if items.len() > MAX_VALUES {
-        return Err(invalid(format!("{path} has more than {MAX_VALUES} values")));
+    if items.len() > definition.max_values {
+        return Err(invalid(format!(
+            "{path} has more than {} values",
+            definition.max_values
+        )));
     }
     let mut out = Vec::new();
     for item in items {
@@ -280,7 +282,7 @@ pub struct FlatValue {
 /// The key values of an attribute are stored under: the lower-case name for a core attribute,
 /// the lower-case `urn:name` for an extension attribute.
 pub fn value_key(schema_id: &str, name: &str) -> String {
-    if schema_id == schema::USER || schema_id.is_empty() {
+    if schema_id == schema::USER || schema_id == schema::GROUP || schema_id.is_empty() {
         name.to_ascii_lowercase()
     } else {
         format!("{schema_id}:{name}").to_ascii_lowercase()

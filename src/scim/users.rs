@@ -2,16 +2,17 @@
 
 use super::caller::ScimCaller;
 use super::error::{ScimError, ScimType};
-use super::provisioning;
+use super::provisioning::{self, UserGroups};
 use super::request::{self, ListRequest};
+use super::resolve;
 use super::schema;
 use super::user_resource::{self, Meta};
 use crate::app::AppState;
-use crate::storage::scim_query::UserQuery;
+use crate::storage::scim_query::Resource;
 use crate::storage::scim_users::ScimUserRow;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
 /// Reads a request body, refusing more than [`request::MAX_BODY_BYTES`] as it streams in.
@@ -34,12 +35,16 @@ pub async fn read_body(payload: web::Payload) -> Result<Value, ScimError> {
     request::json_body(&body)
 }
 
-/// A stored User as JSON.
-pub fn render(state: &AppState, row: &ScimUserRow) -> Result<Value, ScimError> {
+/// A stored User as JSON, with its groups (from `groups`, keyed by SCIM user id).
+pub fn render(
+    state: &AppState,
+    row: &ScimUserRow,
+    groups: &UserGroups,
+) -> Result<Value, ScimError> {
     let resource: Map<String, Value> = serde_json::from_str(&row.resource)
         .map_err(|e| ScimError::Internal(format!("stored SCIM user {}: {e}", row.id)))?;
     let base = request::base_url(state);
-    Ok(user_resource::render(
+    let mut out = user_resource::render(
         &resource,
         &Meta {
             id: &row.id,
@@ -48,7 +53,30 @@ pub fn render(state: &AppState, row: &ScimUserRow) -> Result<Value, ScimError> {
             version: row.version,
             base_url: &base,
         },
-    ))
+    );
+    if let Some(list) = groups.get(&row.id)
+        && let Value::Object(fields) = &mut out
+    {
+        let items = list
+            .iter()
+            .map(|g| {
+                json!({
+                    "value": g.group_id,
+                    "$ref": format!("{base}/Groups/{}", g.group_id),
+                    "display": g.display_name,
+                    "type": "direct",
+                })
+            })
+            .collect();
+        fields.insert("groups".into(), Value::Array(items));
+    }
+    Ok(out)
+}
+
+/// One stored User as JSON, its groups read.
+async fn render_one(state: &AppState, row: &ScimUserRow) -> Result<Value, ScimError> {
+    let groups = provisioning::groups_of(state, std::slice::from_ref(row)).await?;
+    render(state, row, &groups)
 }
 
 fn project(value: Value, list: &ListRequest) -> Value {
@@ -61,69 +89,48 @@ fn project(value: Value, list: &ListRequest) -> Value {
     )
 }
 
-async fn create(
-    state: web::Data<AppState>,
-    caller: ScimCaller,
-    payload: web::Payload,
-) -> Result<HttpResponse, ScimError> {
-    let body = read_body(payload).await?;
-    let input = user_resource::read(&body)?;
-    let row = provisioning::create(&state, &caller, input).await?;
-    Ok(request::resource(
-        StatusCode::CREATED,
-        &render(&state, &row)?,
-    ))
+/// POST: creates a User from a body; the answer's JSON.
+pub async fn create_user(
+    state: &AppState,
+    caller: &ScimCaller,
+    body: &Value,
+) -> Result<Value, ScimError> {
+    let input = user_resource::read(body)?;
+    let row = provisioning::create(state, caller, input).await?;
+    render_one(state, &row).await
 }
 
-async fn get(
-    state: web::Data<AppState>,
-    caller: ScimCaller,
-    req: HttpRequest,
-    id: web::Path<String>,
-    query: web::Query<HashMap<String, String>>,
-) -> Result<HttpResponse, ScimError> {
-    let list = ListRequest::from_query(&query)?;
-    let row = provisioning::get(&state, &caller, &id).await?;
-    if request::not_modified(&req, row.version) {
-        return Ok(request::unchanged(row.version));
-    }
-    let body = project(render(&state, &row)?, &list);
-    Ok(request::resource(StatusCode::OK, &body))
-}
-
-async fn replace(
-    state: web::Data<AppState>,
-    caller: ScimCaller,
-    req: HttpRequest,
-    id: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ScimError> {
-    let body = read_body(payload).await?;
-    let input = user_resource::read(&body)?;
+/// PUT: replaces a User with a body.
+pub async fn replace_user(
+    state: &AppState,
+    caller: &ScimCaller,
+    id: &str,
+    body: &Value,
+    if_match: request::IfMatch,
+) -> Result<Value, ScimError> {
+    let input = user_resource::read(body)?;
     let password = input.password.clone();
-    let if_match = request::IfMatch::of(&req);
-    let row = provisioning::replace(&state, &caller, &id, password.as_deref(), move |current| {
+    let row = provisioning::replace(state, caller, id, password.as_deref(), move |current| {
         if_match.check(current.version)?;
         Ok(Some(input))
     })
     .await?;
-    Ok(request::resource(StatusCode::OK, &render(&state, &row)?))
+    render_one(state, &row).await
 }
 
-async fn patch(
-    state: web::Data<AppState>,
-    caller: ScimCaller,
-    req: HttpRequest,
-    id: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ScimError> {
-    let body = read_body(payload).await?;
-    let operations = super::patch::read(&body)?;
+/// PATCH: applies a PatchOp body to a User, all or nothing.
+pub async fn patch_user(
+    state: &AppState,
+    caller: &ScimCaller,
+    id: &str,
+    body: &Value,
+    if_match: request::IfMatch,
+) -> Result<Value, ScimError> {
+    let operations = super::patch::read(body)?;
     // The password is the one part a PATCH sets without the stored resource; it is hashed
     // before the transaction.
     let password = super::patch::password_of(&operations);
-    let if_match = request::IfMatch::of(&req);
-    let row = provisioning::replace(&state, &caller, &id, password.as_deref(), move |current| {
+    let row = provisioning::replace(state, caller, id, password.as_deref(), move |current| {
         if_match.check(current.version)?;
         if operations.is_empty() {
             return Ok(None);
@@ -141,7 +148,7 @@ async fn patch(
         )?))
     })
     .await?;
-    Ok(request::resource(StatusCode::OK, &render(&state, &row)?))
+    render_one(state, &row).await
 }
 
 /// The schemas a User PATCH resolves paths against.
@@ -151,17 +158,85 @@ const USER_SCHEMAS: super::patch::Schemas<'static> = super::patch::Schemas {
     extensions: &[&schema::ENTERPRISE_USER_SCHEMA],
 };
 
+/// DELETE: removes a User.
+pub async fn delete_user(
+    state: &AppState,
+    caller: &ScimCaller,
+    id: &str,
+    if_match: request::IfMatch,
+) -> Result<(), ScimError> {
+    provisioning::delete(state, caller, id, move |current| {
+        if_match.check(current.version)
+    })
+    .await
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: ScimCaller,
+    query: web::Query<HashMap<String, String>>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ScimError> {
+    let list = ListRequest::from_query(&query)?;
+    let body = read_body(payload).await?;
+    let user = create_user(&state, &caller, &body).await?;
+    Ok(request::resource(
+        StatusCode::CREATED,
+        &project(user, &list),
+    ))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    caller: ScimCaller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, ScimError> {
+    let list = ListRequest::from_query(&query)?;
+    let row = provisioning::get(&state, &caller, &id).await?;
+    if request::not_modified(&req, row.version) {
+        return Ok(request::unchanged(row.version));
+    }
+    let body = project(render_one(&state, &row).await?, &list);
+    Ok(request::resource(StatusCode::OK, &body))
+}
+
+async fn replace(
+    state: web::Data<AppState>,
+    caller: ScimCaller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ScimError> {
+    let list = ListRequest::from_query(&query)?;
+    let body = read_body(payload).await?;
+    let user = replace_user(&state, &caller, &id, &body, request::IfMatch::of(&req)).await?;
+    Ok(request::resource(StatusCode::OK, &project(user, &list)))
+}
+
+async fn patch(
+    state: web::Data<AppState>,
+    caller: ScimCaller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ScimError> {
+    let list = ListRequest::from_query(&query)?;
+    let body = read_body(payload).await?;
+    let user = patch_user(&state, &caller, &id, &body, request::IfMatch::of(&req)).await?;
+    Ok(request::resource(StatusCode::OK, &project(user, &list)))
+}
+
 async fn delete(
     state: web::Data<AppState>,
     caller: ScimCaller,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ScimError> {
-    let if_match = request::IfMatch::of(&req);
-    provisioning::delete(&state, &caller, &id, move |current| {
-        if_match.check(current.version)
-    })
-    .await?;
+    delete_user(&state, &caller, &id, request::IfMatch::of(&req)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -190,39 +265,13 @@ async fn answer(
     caller: &ScimCaller,
     list: ListRequest,
 ) -> Result<HttpResponse, ScimError> {
-    let filter = match &list.filter {
-        Some(text) => {
-            let parsed = super::filter::parse(text)
-                .map_err(|e| ScimError::invalid(ScimType::InvalidFilter, e.to_string()))?;
-            Some(super::user_filter::resolve(&parsed)?)
-        }
-        None => None,
-    };
-    let sort = match &list.sort_by {
-        Some(by) => Some((super::user_filter::sort_key(by)?, list.ascending)),
-        None => None,
-    };
-    let query = UserQuery {
-        organization_id: caller.organization_id.clone(),
-        filter,
-        sort,
-        offset: list.offset(),
-        limit: list.limit(),
-    };
+    let query = request::query_of(&resolve::USERS, Resource::User, caller, &list)?;
     let (rows, total) = provisioning::query(state, query).await?;
-    if list.filter.is_some() && list.count.is_none() && total > request::MAX_RESULTS {
-        return Err(ScimError::invalid(
-            ScimType::TooMany,
-            format!(
-                "the filter matches {total} Users, more than the {} one answer holds; page \
-                 through them with startIndex and count",
-                request::MAX_RESULTS
-            ),
-        ));
-    }
+    request::check_total(&list, total, "Users")?;
+    let groups = provisioning::groups_of(state, &rows).await?;
     let resources = rows
         .iter()
-        .map(|row| render(state, row).map(|v| project(v, &list)))
+        .map(|row| render(state, row, &groups).map(|v| project(v, &list)))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(request::list(total, list.start_index, resources))
 }

@@ -18,6 +18,8 @@ pub mod migrations;
 pub mod one_time_tokens;
 pub mod organizations;
 pub mod schema;
+pub mod scim_group_roles;
+pub mod scim_groups;
 pub mod scim_query;
 pub mod scim_tokens;
 pub mod scim_users;

@@ -93,7 +93,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     scim_tokens,
     scim_users,
-    scim_user_values
+    scim_user_values,
+    scim_groups,
+    scim_group_members,
+    scim_group_roles
 );
 
 diesel::table! {
@@ -429,3 +432,40 @@ diesel::table! {
 diesel::joinable!(scim_users -> organizations (organization_id));
 diesel::joinable!(scim_users -> users (user_id));
 diesel::joinable!(scim_user_values -> scim_users (scim_user_id));
+
+diesel::table! {
+    scim_groups (id) {
+        id -> Text,
+        organization_id -> Text,
+        display_name -> Text,
+        display_name_lower -> Text,
+        external_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    scim_group_members (scim_group_id, scim_user_id) {
+        scim_group_id -> Text,
+        scim_user_id -> Text,
+        organization_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    scim_group_roles (organization_id, group_name_lower) {
+        organization_id -> Text,
+        group_name_lower -> Text,
+        group_name -> Text,
+        role_key -> Text,
+        priority -> Integer,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(scim_groups -> organizations (organization_id));
+diesel::joinable!(scim_group_members -> scim_groups (scim_group_id));
+diesel::joinable!(scim_group_members -> scim_users (scim_user_id));

@@ -1,5 +1,6 @@
-//! SCIM filters and sorting as SQL over `scim_users` and `scim_user_values`, the same statement
-//! shape on both backends. The SCIM layer resolves attribute names; this module receives only
+//! SCIM filters and sorting as SQL over a resource table (`scim_users`, `scim_groups`) and its
+//! values (`scim_user_values`, and the views `scim_user_group_values` and `scim_group_values`),
+//! the same statement shape on both backends. The SCIM layer resolves attribute names; this module receives only
 //! known columns and value keys, and binds every operand, so nothing from a request is ever
 //! spliced into the statement text.
 //!
@@ -7,14 +8,44 @@
 //! SQLite (whose `lower()` knows only ASCII) and PostgreSQL agree; ordering comparisons use code
 //! point order on both (`COLLATE "C"` on PostgreSQL).
 
-use super::DbConnection;
+use super::{DbConnection, StorageResult};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
 
-/// A column of `scim_users` a filter or sort may use.
+/// The resource type queried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    User,
+    Group,
+}
+
+impl Resource {
+    fn table(self) -> &'static str {
+        match self {
+            Resource::User => "scim_users",
+            Resource::Group => "scim_groups",
+        }
+    }
+
+    /// The table (or view) holding the values of `attr`, and its column naming the resource.
+    fn values(self, attr: &str) -> (&'static str, &'static str) {
+        match self {
+            Resource::User if attr == "groups" => ("scim_user_group_values", "scim_user_id"),
+            Resource::User => ("scim_user_values", "scim_user_id"),
+            Resource::Group => ("scim_group_values", "scim_group_id"),
+        }
+    }
+}
+
+/// A column of the resource table a filter or sort may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
     Id,
     ExternalId,
+    /// A User's `userName`.
     UserName,
+    /// A Group's `displayName`.
+    DisplayName,
     Active,
     CreatedAt,
     UpdatedAt,
@@ -28,6 +59,8 @@ impl Column {
             Column::ExternalId => "r.external_id",
             Column::UserName if case_exact => "r.user_name",
             Column::UserName => "r.user_name_lower",
+            Column::DisplayName if case_exact => "r.display_name",
+            Column::DisplayName => "r.display_name_lower",
             Column::Active => "r.active",
             Column::CreatedAt => "r.created_at",
             Column::UpdatedAt => "r.updated_at",
@@ -107,7 +140,8 @@ pub enum SortKey {
 
 /// A query: filter, order and page.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UserQuery {
+pub struct ResourceQuery {
+    pub resource: Resource,
     pub organization_id: String,
     pub filter: Option<Predicate>,
     pub sort: Option<(SortKey, bool)>,
@@ -118,29 +152,46 @@ pub struct UserQuery {
 
 /// A statement under construction: text and its binds, with the backend's placeholders.
 #[derive(Debug)]
-pub(super) struct Statement {
-    pub text: String,
-    pub binds: Vec<Operand>,
+struct Statement {
+    text: String,
+    binds: Vec<Operand>,
     postgres: bool,
     aliases: usize,
+    resource: Resource,
 }
 
 impl Statement {
-    pub(super) fn new(conn: &DbConnection) -> Self {
+    fn new(conn: &DbConnection, resource: Resource) -> Self {
         Self {
             text: String::new(),
             binds: Vec::new(),
             postgres: matches!(conn, DbConnection::Pg(_)),
             aliases: 0,
+            resource,
         }
     }
 
-    pub(super) fn push(&mut self, sql: &str) {
+    /// `FROM <table> <alias> WHERE <alias>.<owner> = r.id AND <alias>.organization_id =
+    /// r.organization_id` for the values of `attr`.
+    fn values_of(&self, attr: &str, alias: &str) -> String {
+        let (table, owner) = self.resource.values(attr);
+        format!(
+            "FROM {table} {alias} WHERE {alias}.{owner} = r.id \
+             AND {alias}.organization_id = r.organization_id"
+        )
+    }
+
+    /// The resource table.
+    fn table(&self) -> &'static str {
+        self.resource.table()
+    }
+
+    fn push(&mut self, sql: &str) {
         self.text.push_str(sql);
     }
 
     /// Binds an operand and returns its placeholder (numbered, so it can be used twice).
-    pub(super) fn bind(&mut self, operand: Operand) -> String {
+    fn bind(&mut self, operand: Operand) -> String {
         self.binds.push(operand);
         let n = self.binds.len();
         if self.postgres {
@@ -197,7 +248,7 @@ impl Statement {
     }
 
     /// Writes a predicate; `element` is the alias of the value-path element it is inside.
-    pub(super) fn predicate(&mut self, predicate: &Predicate, element: Option<&str>) {
+    fn predicate(&mut self, predicate: &Predicate, element: Option<&str>) {
         match predicate {
             Predicate::Column {
                 column,
@@ -249,10 +300,9 @@ impl Statement {
             Predicate::ValuePresent { attr, sub } => {
                 let v = self.alias();
                 let a = self.bind(Operand::Text(attr.clone()));
+                let from = self.values_of(attr, &v);
                 self.push(&format!(
-                    "EXISTS (SELECT 1 FROM scim_user_values {v} WHERE {v}.scim_user_id = r.id \
-                     AND {v}.organization_id = r.organization_id \
-                     AND {v}.attr = {a} AND {v}.value <> ''"
+                    "EXISTS (SELECT 1 {from} AND {v}.attr = {a} AND {v}.value <> ''"
                 ));
                 if let Some(sub) = sub {
                     let s = self.bind(Operand::Text(sub.clone()));
@@ -266,11 +316,8 @@ impl Statement {
             Predicate::Element { attr, inner } => {
                 let e = self.alias();
                 let a = self.bind(Operand::Text(attr.clone()));
-                self.push(&format!(
-                    "EXISTS (SELECT 1 FROM scim_user_values {e} WHERE {e}.scim_user_id = r.id \
-                     AND {e}.organization_id = r.organization_id \
-                     AND {e}.attr = {a} AND ("
-                ));
+                let from = self.values_of(attr, &e);
+                self.push(&format!("EXISTS (SELECT 1 {from} AND {e}.attr = {a} AND ("));
                 self.predicate(inner, Some(&e));
                 self.push("))");
             }
@@ -298,10 +345,9 @@ impl Statement {
         let v = self.alias();
         let a = self.bind(Operand::Text(attr.to_string()));
         let s = self.bind(Operand::Text(sub.to_string()));
+        let from = self.values_of(attr, &v);
         self.push(&format!(
-            "EXISTS (SELECT 1 FROM scim_user_values {v} WHERE {v}.scim_user_id = r.id \
-                     AND {v}.organization_id = r.organization_id \
-             AND {v}.attr = {a} AND {v}.sub = {s}"
+            "EXISTS (SELECT 1 {from} AND {v}.attr = {a} AND {v}.sub = {s}"
         ));
         if let Some(e) = element {
             self.push(&format!(" AND {v}.elem = {e}.elem"));
@@ -311,7 +357,7 @@ impl Statement {
 
     /// `ORDER BY`: the key (missing values last when ascending, first when descending, as if
     /// they were the greatest), then the id so pages are stable.
-    pub(super) fn order_by(&mut self, sort: Option<&(SortKey, bool)>) {
+    fn order_by(&mut self, sort: Option<&(SortKey, bool)>) {
         let Some((key, ascending)) = sort else {
             self.push(" ORDER BY r.id");
             return;
@@ -327,10 +373,9 @@ impl Statement {
                 let a = self.bind(Operand::Text(attr.clone()));
                 let s = self.bind(Operand::Text(sub.clone()));
                 let column = if *case_exact { "value" } else { "value_lower" };
+                let from = self.values_of(attr, &v);
                 format!(
-                    "(SELECT {v}.{column} FROM scim_user_values {v} WHERE {v}.scim_user_id = r.id \
-                     AND {v}.organization_id = r.organization_id \
-                     AND {v}.attr = {a} AND {v}.sub = {s} \
+                    "(SELECT {v}.{column} {from} AND {v}.attr = {a} AND {v}.sub = {s} \
                      ORDER BY {v}.in_primary DESC, {v}.elem LIMIT 1)"
                 )
             }
@@ -345,4 +390,77 @@ impl Statement {
             " ORDER BY ({expression}) IS NULL {direction}, {expression}{collate} {direction}, r.id"
         ));
     }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// One page of the resources matching the query (`columns` of the resource table `r` read into
+/// `T`), and how many match in all.
+pub(super) fn page<T>(
+    conn: &mut DbConnection,
+    q: &ResourceQuery,
+    columns: &str,
+) -> StorageResult<(Vec<T>, i64)>
+where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+{
+    let mut count = Statement::new(conn, q.resource);
+    count.push(&format!(
+        "SELECT COUNT(*) AS n FROM {} r WHERE ",
+        count.table()
+    ));
+    where_clause(&mut count, q);
+    let total = match load::<Count>(conn, count)?.into_iter().next() {
+        Some(c) => c.n,
+        None => 0,
+    };
+    if q.limit <= 0 || q.offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let mut page = Statement::new(conn, q.resource);
+    page.push(&format!("SELECT {columns} FROM {} r WHERE ", page.table()));
+    where_clause(&mut page, q);
+    page.order_by(q.sort.as_ref());
+    let limit = page.bind(Operand::Int(q.limit));
+    let offset = page.bind(Operand::Int(q.offset));
+    page.push(&format!(" LIMIT {limit} OFFSET {offset}"));
+    Ok((load::<T>(conn, page)?, total))
+}
+
+fn where_clause(statement: &mut Statement, q: &ResourceQuery) {
+    let org = statement.bind(Operand::Text(q.organization_id.clone()));
+    statement.push(&format!("r.organization_id = {org}"));
+    if let Some(filter) = &q.filter {
+        statement.push(" AND (");
+        statement.predicate(filter, None);
+        statement.push(")");
+    }
+}
+
+/// Runs a statement with its binds on whichever backend this is.
+fn load<T>(conn: &mut DbConnection, statement: Statement) -> StorageResult<Vec<T>>
+where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+{
+    macro_rules! run {
+        ($backend:ty, $inner:expr) => {{
+            let mut q = diesel::sql_query(statement.text).into_boxed::<$backend>();
+            for operand in statement.binds {
+                q = match operand {
+                    Operand::Text(s) => q.bind::<Text, _>(s),
+                    Operand::Bool(b) => q.bind::<Bool, _>(b),
+                    Operand::Int(i) => q.bind::<BigInt, _>(i),
+                };
+            }
+            q.load::<T>($inner)?
+        }};
+    }
+    Ok(match conn {
+        DbConnection::Pg(inner) => run!(diesel::pg::Pg, inner),
+        DbConnection::Sqlite(inner) => run!(diesel::sqlite::Sqlite, inner),
+    })
 }

@@ -2,10 +2,9 @@
 //! organization, and the values filters search.
 
 use super::schema::{scim_user_values, scim_users};
-use super::scim_query::{Operand, Statement, UserQuery};
+use super::scim_query::{self, ResourceQuery};
 use super::{DbConnection, StorageError, StorageResult};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
 
 /// A stored SCIM user.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable)]
@@ -165,68 +164,38 @@ pub fn delete(conn: &mut DbConnection, organization_id: &str, id: &str) -> Stora
         > 0)
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
 /// One page of users matching the query, and how many match in all.
-pub fn query(conn: &mut DbConnection, q: &UserQuery) -> StorageResult<(Vec<ScimUserRow>, i64)> {
-    let mut count = Statement::new(conn);
-    count.push("SELECT COUNT(*) AS n FROM scim_users r WHERE ");
-    where_clause(&mut count, q);
-    let total = match load::<Count>(conn, count)?.into_iter().next() {
-        Some(c) => c.n,
-        None => 0,
+pub fn query(conn: &mut DbConnection, q: &ResourceQuery) -> StorageResult<(Vec<ScimUserRow>, i64)> {
+    scim_query::page(
+        conn,
+        q,
+        "r.id, r.organization_id, r.user_id, r.user_name, r.user_name_lower, r.external_id, \
+         r.active, r.created_user, r.resource, r.version, r.created_at, r.updated_at",
+    )
+}
+
+/// The (SCIM id, Tessera user id) of the organization's SCIM users: those of `ids`, or all.
+pub fn accounts_of(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    ids: Option<&[String]>,
+) -> StorageResult<Vec<(String, String)>> {
+    let base = || {
+        scim_users::table
+            .filter(scim_users::organization_id.eq(organization_id))
+            .select((scim_users::id, scim_users::user_id))
+            .order(scim_users::id.asc())
     };
-    if q.limit <= 0 || q.offset >= total {
-        return Ok((Vec::new(), total));
+    let Some(ids) = ids else {
+        return Ok(base().load(conn)?);
+    };
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            base()
+                .filter(scim_users::id.eq_any(chunk))
+                .load::<(String, String)>(conn)?,
+        );
     }
-    let mut page = Statement::new(conn);
-    page.push(
-        "SELECT r.id, r.organization_id, r.user_id, r.user_name, r.user_name_lower, \
-         r.external_id, r.active, r.created_user, r.resource, r.version, r.created_at, \
-         r.updated_at FROM scim_users r WHERE ",
-    );
-    where_clause(&mut page, q);
-    page.order_by(q.sort.as_ref());
-    let limit = page.bind(Operand::Int(q.limit));
-    let offset = page.bind(Operand::Int(q.offset));
-    page.push(&format!(" LIMIT {limit} OFFSET {offset}"));
-    Ok((load::<ScimUserRow>(conn, page)?, total))
-}
-
-fn where_clause(statement: &mut Statement, q: &UserQuery) {
-    let org = statement.bind(Operand::Text(q.organization_id.clone()));
-    statement.push(&format!("r.organization_id = {org}"));
-    if let Some(filter) = &q.filter {
-        statement.push(" AND (");
-        statement.predicate(filter, None);
-        statement.push(")");
-    }
-}
-
-/// Runs a statement with its binds on whichever backend this is.
-fn load<T>(conn: &mut DbConnection, statement: Statement) -> StorageResult<Vec<T>>
-where
-    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
-{
-    macro_rules! run {
-        ($backend:ty, $inner:expr) => {{
-            let mut q = diesel::sql_query(statement.text).into_boxed::<$backend>();
-            for operand in statement.binds {
-                q = match operand {
-                    Operand::Text(s) => q.bind::<Text, _>(s),
-                    Operand::Bool(b) => q.bind::<Bool, _>(b),
-                    Operand::Int(i) => q.bind::<BigInt, _>(i),
-                };
-            }
-            q.load::<T>($inner)?
-        }};
-    }
-    Ok(match conn {
-        DbConnection::Pg(inner) => run!(diesel::pg::Pg, inner),
-        DbConnection::Sqlite(inner) => run!(diesel::sqlite::Sqlite, inner),
-    })
+    Ok(out)
 }

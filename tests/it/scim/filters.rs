@@ -1,6 +1,6 @@
 //! Filtering, sorting, paging and `/.search` over Users, run in the database on both backends.
 
-use super::Directory;
+use super::{Directory, urlencode};
 use crate::both_backends;
 use crate::support::TestServer;
 use serde_json::{Value, json};
@@ -22,17 +22,6 @@ fn person(user_name: &str, family: &str, emails: Value, department: &str, active
 /// The query string of a filter.
 fn q(filter: &str) -> String {
     format!("/Users?filter={}", urlencode(filter))
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 both_backends! {

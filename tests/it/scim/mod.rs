@@ -2,7 +2,10 @@
 //! organization; a missing, wrong or revoked token gets 401 with the SCIM error body. Users and
 //! filters in their own modules, through [`Directory`].
 
+mod bulk;
+mod discovery;
 mod filters;
+mod groups;
 mod patch;
 mod users;
 
@@ -239,4 +242,16 @@ impl Directory {
             .map(|r| r["id"].as_str().expect("id").to_string())
             .collect()
     }
+}
+
+/// Percent-encodes a query parameter's value.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

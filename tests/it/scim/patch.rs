@@ -14,14 +14,7 @@ fn patch_body(operations: Value) -> Value {
 }
 
 fn filter_path(user_name: &str) -> String {
-    let filter = format!("userName eq \"{user_name}\"");
-    let encoded: String = filter
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = super::urlencode(&format!("userName eq \"{user_name}\""));
     format!("/Users?filter={encoded}&startIndex=1&count=100")
 }
 

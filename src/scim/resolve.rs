@@ -1,12 +1,13 @@
-//! Filters and `sortBy` over Users, resolved against the schema into what storage runs:
-//! `userName`, `externalId`, `id`, `active` and `meta.created`/`meta.lastModified` are indexed
-//! columns; every other attribute is a stored value. Types are checked (a string attribute takes
+//! Filters and `sortBy` over a resource type, resolved against its schema into what storage
+//! runs: `id`, `externalId`, `meta.created`/`meta.lastModified` and the type's own indexed
+//! attributes (a User's `userName` and `active`, a Group's `displayName`) are columns; every
+//! other attribute is a stored value (a Group's members and a User's groups come from views). Types are checked (a string attribute takes
 //! a string, a boolean `eq true`, a date RFC 3339), `caseExact` decides whether case matters,
 //! `ne` is the negation of `eq`, and `eq null`/`ne null` test absence and presence.
 
 use super::error::{ScimError, ScimType};
 use super::filter::{AttrPath, CompareOp, Filter};
-use super::schema::{self, Attribute, Kind};
+use super::schema::{self, Attribute, Kind, Schema};
 use super::user_resource::value_key;
 use crate::storage::scim_query::{Column, Op, Operand, Predicate, SortKey};
 use serde_json::Value;
@@ -14,6 +15,46 @@ use serde_json::Value;
 fn bad(detail: impl Into<String>) -> ScimError {
     ScimError::invalid(ScimType::InvalidFilter, detail)
 }
+
+/// What the filters of a resource type may name.
+#[derive(Debug)]
+pub struct Filterable {
+    /// The resource type, as errors name it.
+    pub noun: &'static str,
+    pub core: &'static Schema,
+    pub extensions: &'static [&'static Schema],
+    /// Attributes kept in columns of the resource table.
+    pub columns: &'static [(&'static str, Column)],
+    /// Attributes (or `attribute.sub`) that cannot be filtered on.
+    pub refused: &'static [&'static str],
+}
+
+/// Users.
+pub static USERS: Filterable = Filterable {
+    noun: "User",
+    core: &schema::USER_SCHEMA,
+    extensions: &[&schema::ENTERPRISE_USER_SCHEMA],
+    columns: &[
+        ("id", Column::Id),
+        ("externalId", Column::ExternalId),
+        ("userName", Column::UserName),
+        ("active", Column::Active),
+    ],
+    refused: &["password", "groups.$ref"],
+};
+
+/// Groups.
+pub static GROUPS: Filterable = Filterable {
+    noun: "Group",
+    core: &schema::GROUP_SCHEMA,
+    extensions: &[],
+    columns: &[
+        ("id", Column::Id),
+        ("externalId", Column::ExternalId),
+        ("displayName", Column::DisplayName),
+    ],
+    refused: &["members.$ref"],
+};
 
 /// Where an attribute path leads.
 #[derive(Debug, Clone)]
@@ -25,18 +66,25 @@ enum Target {
     Complex(String, &'static Attribute),
 }
 
-/// Resolves `path` at the top level of a User.
-fn target(path: &AttrPath) -> Result<Target, ScimError> {
+/// Resolves `path` at the top level of a resource.
+fn target(f: &Filterable, path: &AttrPath) -> Result<Target, ScimError> {
     let shown = show(path);
-    let (schema_id, definition) =
-        definition(path).ok_or_else(|| bad(format!("{shown} is not an attribute of a User")))?;
-    let column = match definition.name {
-        "id" => Some(Column::Id),
-        "externalId" => Some(Column::ExternalId),
-        "userName" => Some(Column::UserName),
-        "active" => Some(Column::Active),
-        _ => None,
-    };
+    let (schema_id, definition) = definition(f, path)
+        .ok_or_else(|| bad(format!("{shown} is not an attribute of a {}", f.noun)))?;
+    let refused = |name: &str| f.refused.iter().any(|r| r.eq_ignore_ascii_case(name));
+    if refused(definition.name)
+        || path
+            .sub
+            .as_ref()
+            .is_some_and(|sub| refused(&format!("{}.{sub}", definition.name)))
+    {
+        return Err(bad(format!("{shown} cannot be filtered on")));
+    }
+    let column = f
+        .columns
+        .iter()
+        .find(|(name, _)| *name == definition.name)
+        .map(|(_, column)| *column);
     if let Some(column) = column {
         if path.sub.is_some() {
             return Err(bad(format!(
@@ -58,15 +106,12 @@ fn target(path: &AttrPath) -> Result<Target, ScimError> {
             ))),
         };
     }
-    if definition.name == "password" || definition.name == "groups" {
-        return Err(bad(format!("{shown} cannot be filtered on")));
-    }
     let key = value_key(schema_id, definition.name);
     match (&path.sub, definition.kind) {
         (Some(sub), Kind::Complex) => {
             let sub = definition
                 .sub(sub)
-                .ok_or_else(|| bad(format!("{shown} is not an attribute of a User")))?;
+                .ok_or_else(|| bad(format!("{shown} is not an attribute of a {}", f.noun)))?;
             Ok(Target::Value(key, sub.name.to_ascii_lowercase(), sub))
         }
         (Some(_), _) => Err(bad(format!(
@@ -79,28 +124,28 @@ fn target(path: &AttrPath) -> Result<Target, ScimError> {
 }
 
 /// The schema and definition of a top-level path: the core schema and the common attributes
-/// without a URN (or with the core URN), the enterprise extension with its URN (or, leniently,
-/// without one when the name is only there).
-fn definition(path: &AttrPath) -> Option<(&'static str, &'static Attribute)> {
+/// without a URN (or with the core URN), an extension with its URN (or, leniently, without one
+/// when the name is only there).
+fn definition(f: &Filterable, path: &AttrPath) -> Option<(&'static str, &'static Attribute)> {
     let core = || {
-        schema::USER_SCHEMA
+        f.core
             .attribute(&path.name)
             .or_else(|| schema::COMMON.attribute(&path.name))
-            .map(|a| (schema::USER, a))
+            .map(|a| (f.core.id, a))
     };
     match &path.urn {
+        Some(urn) if urn.eq_ignore_ascii_case(f.core.id) => core(),
         Some(urn) => {
-            let found = schema::user_schema(urn)?;
-            if found.id == schema::USER {
-                core()
-            } else {
-                found.attribute(&path.name).map(|a| (found.id, a))
-            }
+            let found = f
+                .extensions
+                .iter()
+                .find(|s| s.id.eq_ignore_ascii_case(urn))?;
+            found.attribute(&path.name).map(|a| (found.id, a))
         }
         None => core().or_else(|| {
-            schema::ENTERPRISE_USER_SCHEMA
-                .attribute(&path.name)
-                .map(|a| (schema::ENTERPRISE_USER, a))
+            f.extensions
+                .iter()
+                .find_map(|s| s.attribute(&path.name).map(|a| (s.id, a)))
         }),
     }
 }
@@ -119,35 +164,36 @@ fn show(path: &AttrPath) -> String {
     out
 }
 
-/// Resolves a parsed filter.
-pub fn resolve(filter: &Filter) -> Result<Predicate, ScimError> {
-    resolve_in(filter, None)
+/// Resolves a parsed filter over a resource type.
+pub fn resolve(f: &Filterable, filter: &Filter) -> Result<Predicate, ScimError> {
+    resolve_in(f, filter, None)
 }
 
 /// `element`: the key and definition of the multi-valued attribute whose value path we are in.
 fn resolve_in(
+    f: &Filterable,
     filter: &Filter,
     element: Option<(&str, &'static Attribute)>,
 ) -> Result<Predicate, ScimError> {
     Ok(match filter {
         Filter::And(a, b) => Predicate::And(
-            Box::new(resolve_in(a, element)?),
-            Box::new(resolve_in(b, element)?),
+            Box::new(resolve_in(f, a, element)?),
+            Box::new(resolve_in(f, b, element)?),
         ),
         Filter::Or(a, b) => Predicate::Or(
-            Box::new(resolve_in(a, element)?),
-            Box::new(resolve_in(b, element)?),
+            Box::new(resolve_in(f, a, element)?),
+            Box::new(resolve_in(f, b, element)?),
         ),
-        Filter::Not(inner) => Predicate::Not(Box::new(resolve_in(inner, element)?)),
-        Filter::Present(path) => present(&resolve_path(path, element)?),
-        Filter::Compare(path, op, value) => compare(&resolve_path(path, element)?, *op, value)?,
+        Filter::Not(inner) => Predicate::Not(Box::new(resolve_in(f, inner, element)?)),
+        Filter::Present(path) => present(&resolve_path(f, path, element)?),
+        Filter::Compare(path, op, value) => compare(&resolve_path(f, path, element)?, *op, value)?,
         Filter::ValuePath(path, inner) => {
             if element.is_some() {
                 return Err(bad("value paths cannot nest"));
             }
-            match target(path)? {
+            match target(f, path)? {
                 Target::Complex(key, definition) if definition.multi_valued => Predicate::Element {
-                    inner: Box::new(resolve_in(inner, Some((&key, definition)))?),
+                    inner: Box::new(resolve_in(f, inner, Some((&key, definition)))?),
                     attr: key,
                 },
                 _ => {
@@ -162,11 +208,12 @@ fn resolve_in(
 }
 
 fn resolve_path(
+    f: &Filterable,
     path: &AttrPath,
     element: Option<(&str, &'static Attribute)>,
 ) -> Result<Target, ScimError> {
     let Some((key, parent)) = element else {
-        return target(path);
+        return target(f, path);
     };
     // Inside `emails[...]`, names are the element's sub-attributes.
     if path.urn.is_some() || path.sub.is_some() {
@@ -183,6 +230,15 @@ fn resolve_path(
             path.name, parent.name
         ))
     })?;
+    if f.refused
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(&format!("{}.{}", parent.name, sub.name)))
+    {
+        return Err(bad(format!(
+            "{}.{} cannot be filtered on",
+            parent.name, sub.name
+        )));
+    }
     Ok(Target::Value(
         key.to_string(),
         sub.name.to_ascii_lowercase(),
@@ -351,11 +407,11 @@ fn to_filter_op(op: Op) -> CompareOp {
 }
 
 /// Resolves `sortBy`: a multi-valued attribute sorts by its primary (else first) `value`.
-pub fn sort_key(sort_by: &str) -> Result<SortKey, ScimError> {
+pub fn sort_key(f: &Filterable, sort_by: &str) -> Result<SortKey, ScimError> {
     let invalid = |detail: String| ScimError::invalid(ScimType::InvalidValue, detail);
     let path = super::filter::split_path(sort_by.trim())
         .ok_or_else(|| invalid(format!("sortBy: {sort_by:?} is not an attribute path")))?;
-    let resolved = target(&path).map_err(|e| invalid(format!("sortBy: {e}")))?;
+    let resolved = target(f, &path).map_err(|e| invalid(format!("sortBy: {e}")))?;
     Ok(match resolved {
         Target::Column(column, definition) => SortKey::Column(column, definition.case_exact),
         Target::Value(attr, sub, definition) => SortKey::Value {
