@@ -6,6 +6,7 @@ pub mod admin;
 pub mod apps;
 pub mod cleanup;
 pub mod device_cookie;
+pub mod directory;
 pub mod email_verification;
 pub mod links;
 pub mod password_change;

@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document of the admin API, generated from the handlers' annotations and the
 //! request and response types, served at `/admin/v1/openapi.json`.
 
-use super::{audit, clients, domains, organizations, problem, scim_tokens, users, webhooks};
+use super::{
+    audit, clients, domains, organizations, problem, scim_group_roles, scim_tokens, users, webhooks,
+};
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -34,6 +36,7 @@ impl Modify for ApiKeyScheme {
         domains::list, domains::add, domains::set_mode, domains::remove, domains::send_code,
         domains::verify,
         scim_tokens::list, scim_tokens::create, scim_tokens::revoke,
+        scim_group_roles::list, scim_group_roles::set, scim_group_roles::remove,
         clients::list, clients::create, clients::get, clients::update, clients::delete,
         clients::rotate_secret,
         audit::list,

@@ -6,13 +6,16 @@
 //!   `bulkId` defined further down waits for it; one whose `bulkId` was never defined, or whose
 //!   defining POST failed, or that waits in a cycle, fails with 409 `invalidValue`.
 //! - `failOnErrors: n` stops after the n-th failed operation; the answer lists the operations
-//!   processed, in the order they ran.
+//!   processed, in the order they were sent (whatever order they ran in).
 //! - More than [`MAX_OPERATIONS`] operations, or a body over `maxPayloadSize`, is 413.
 
 use super::caller::ScimCaller;
+use super::endpoints::ResourceType;
 use super::error::{CONTENT_TYPE, ScimError, ScimType};
+use super::groups::Groups;
+use super::request::read_body;
 use super::request::{self, IfMatch};
-use super::users::read_body;
+use super::users::Users;
 use crate::app::AppState;
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
@@ -174,7 +177,7 @@ fn read(body: &Value) -> Result<(Vec<Operation>, Option<usize>), ScimError> {
     Ok((operations, fail_on_errors))
 }
 
-/// The `bulkId`s an operation references (in its path and data).
+/// The `bulkId`s an operation references (in its path and data), each once.
 fn references(op: &Operation) -> Vec<String> {
     fn walk(value: &Value, out: &mut Vec<String>) {
         match value {
@@ -197,6 +200,9 @@ fn references(op: &Operation) -> Vec<String> {
     {
         out.push(id.to_string());
     }
+    // Each once, in first-seen order.
+    let mut seen = HashSet::new();
+    out.retain(|id| seen.insert(id.clone()));
     out
 }
 
@@ -221,9 +227,9 @@ fn target(path: &str) -> Option<(&'static str, Option<&str>)> {
         Some((kind, id)) => (kind, Some(id)),
         None => (path, None),
     };
-    let kind = ["Users", "Groups"]
+    let kind = [Users::PATH, Groups::PATH]
         .into_iter()
-        .find(|k| k.eq_ignore_ascii_case(kind))?;
+        .find(|k| k[1..].eq_ignore_ascii_case(kind))?;
     match id {
         Some(id) if id.is_empty() || id.contains('/') => None,
         other => Some((kind, other)),
@@ -239,12 +245,7 @@ async fn run(
 ) -> Result<(u16, String, Option<String>), ScimError> {
     let invalid = |d: String| ScimError::invalid(ScimType::InvalidValue, d);
     let method = op.method.ok_or_else(|| invalid("unknown method".into()))?;
-    let mut path = op.path.clone();
-    if let Some((head, last)) = path.rsplit_once('/')
-        && let Some(id) = last.strip_prefix(REF).and_then(|b| ids.get(b))
-    {
-        path = format!("{head}/{id}");
-    }
+    let path = resolved_path(&op.path, ids);
     let Some((kind, id)) = target(&path) else {
         return Err(invalid(format!(
             "path {:?} must be /Users or /Groups, with an id unless the method is POST",
@@ -254,7 +255,23 @@ async fn run(
     let mut data = op.data.clone().unwrap_or(Value::Null);
     substitute(&mut data, ids);
     let if_match = IfMatch::version(op.version.as_deref());
-    let base = request::base_url(state);
+    if kind == Users::PATH {
+        run_on::<Users>(state, caller, method, id, &data, if_match).await
+    } else {
+        run_on::<Groups>(state, caller, method, id, &data, if_match).await
+    }
+}
+
+/// Runs one operation on a resource type.
+async fn run_on<R: ResourceType>(
+    state: &AppState,
+    caller: &ScimCaller,
+    method: Method,
+    id: Option<&str>,
+    data: &Value,
+    if_match: IfMatch,
+) -> Result<(u16, String, Option<String>), ScimError> {
+    let invalid = |d: String| ScimError::invalid(ScimType::InvalidValue, d);
     let answer = |status: u16, resource: Value| {
         let location = resource
             .pointer("/meta/location")
@@ -267,51 +284,50 @@ async fn run(
             .map(str::to_string);
         Ok((status, location, version))
     };
-    let users = kind == "Users";
     match (method, id) {
-        (Method::Post, None) if users => {
-            answer(201, super::users::create_user(state, caller, &data).await?)
+        (Method::Post, None) => answer(201, R::create(state, caller, data).await?),
+        (Method::Put, Some(id)) => {
+            answer(200, R::replace(state, caller, id, data, if_match).await?)
         }
-        (Method::Post, None) => answer(
-            201,
-            super::groups::create_group(state, caller, &data).await?,
-        ),
-        (Method::Put, Some(id)) if users => answer(
-            200,
-            super::users::replace_user(state, caller, id, &data, if_match).await?,
-        ),
-        (Method::Put, Some(id)) => answer(
-            200,
-            super::groups::replace_group(state, caller, id, &data, if_match).await?,
-        ),
-        (Method::Patch, Some(id)) if users => answer(
-            200,
-            super::users::patch_user(state, caller, id, &data, if_match).await?,
-        ),
-        (Method::Patch, Some(id)) => answer(
-            200,
-            super::groups::patch_group(state, caller, id, &data, if_match).await?,
-        ),
+        (Method::Patch, Some(id)) => {
+            answer(200, R::patch(state, caller, id, data, if_match).await?)
+        }
         (Method::Delete, Some(id)) => {
-            if users {
-                super::users::delete_user(state, caller, id, if_match).await?;
-            } else {
-                super::groups::delete_group(state, caller, id, if_match).await?;
-            }
-            Ok((204, format!("{base}/{kind}/{id}"), None))
+            R::delete(state, caller, id, if_match).await?;
+            let base = request::base_url(state);
+            Ok((204, format!("{base}{}/{id}", R::PATH), None))
         }
         (Method::Post, Some(_)) => Err(invalid(format!(
-            "a POST's path is the resource type (/{kind}), without an id"
+            "a POST's path is the resource type ({}), without an id",
+            R::PATH
         ))),
         (_, None) => Err(invalid(format!(
-            "a {}'s path names one resource: /{kind}/{{id}}",
-            method.as_str()
+            "a {}'s path names one resource: {}/{{id}}",
+            method.as_str(),
+            R::PATH
         ))),
     }
 }
 
-/// One entry of the response.
-fn result(op: &Operation, outcome: Result<(u16, String, Option<String>), ScimError>) -> Value {
+/// The path with the `bulkId` it names (if any) resolved.
+fn resolved_path(path: &str, ids: &HashMap<String, String>) -> String {
+    match path.rsplit_once('/') {
+        Some((head, last)) => match last.strip_prefix(REF).and_then(|b| ids.get(b)) {
+            Some(id) => format!("{head}/{id}"),
+            None => path.to_string(),
+        },
+        None => path.to_string(),
+    }
+}
+
+/// One entry of the response. A failed operation other than a POST still says which resource
+/// it was about (RFC 7644 §3.7.3).
+fn result(
+    op: &Operation,
+    outcome: Result<(u16, String, Option<String>), ScimError>,
+    base: &str,
+    ids: &HashMap<String, String>,
+) -> Value {
     let mut out = Map::new();
     out.insert("method".into(), json!(op.method_text.to_ascii_uppercase()));
     if let Some(bulk_id) = &op.bulk_id {
@@ -326,6 +342,10 @@ fn result(op: &Operation, outcome: Result<(u16, String, Option<String>), ScimErr
             out.insert("status".into(), json!(status.to_string()));
         }
         Err(error) => {
+            if op.method != Some(Method::Post) && op.path.starts_with('/') {
+                let path = resolved_path(&op.path, ids);
+                out.insert("location".into(), json!(format!("{base}{path}")));
+            }
             let body = error.body();
             out.insert("status".into(), body["status"].clone());
             out.insert("response".into(), body);
@@ -341,15 +361,19 @@ async fn bulk(
 ) -> Result<HttpResponse, ScimError> {
     let body = read_body(payload).await?;
     let (operations, fail_on_errors) = read(&body)?;
+    let base = request::base_url(&state);
     let defined: HashSet<&str> = operations
         .iter()
         .filter(|o| o.method == Some(Method::Post))
         .filter_map(|o| o.bulk_id.as_deref())
         .collect();
+    // Each operation's references, read once.
+    let references: Vec<Vec<String>> = operations.iter().map(references).collect();
     let mut ids: HashMap<String, String> = HashMap::new();
     let mut failed: HashSet<String> = HashSet::new();
     let mut pending: Vec<usize> = (0..operations.len()).collect();
-    let mut results = Vec::with_capacity(operations.len());
+    // (request index, entry): the answer lists operations in the order they were sent.
+    let mut results: Vec<(usize, Value)> = Vec::with_capacity(operations.len());
     let mut errors = 0usize;
     'passes: while !pending.is_empty() {
         let mut waiting = Vec::new();
@@ -359,7 +383,7 @@ async fn bulk(
                 break 'passes;
             }
             let op = &operations[index];
-            let refs = references(op);
+            let refs = &references[index];
             let unresolvable = refs
                 .iter()
                 .find(|r| !defined.contains(r.as_str()) || failed.contains(*r));
@@ -391,30 +415,28 @@ async fn bulk(
                     }
                 }
             }
-            results.push(result(op, outcome));
+            results.push((index, result(op, outcome, &base, &ids)));
         }
         if !progressed {
-            // Everything left waits on something else left: a cycle.
+            // Everything left waits on something else left: a cycle, or behind one.
             for index in waiting {
                 if fail_on_errors.is_some_and(|limit| errors >= limit) {
                     break;
                 }
-                let op = &operations[index];
                 errors += 1;
-                results.push(result(
-                    op,
-                    Err(ScimError::Unresolved(
-                        "the bulkId references of these operations form a cycle".into(),
-                    )),
+                let outcome = Err(ScimError::Unresolved(
+                    "this operation waits on bulkId references that form a cycle".into(),
                 ));
+                results.push((index, result(&operations[index], outcome, &base, &ids)));
             }
             break;
         }
         pending = waiting;
     }
+    results.sort_by_key(|(index, _)| *index);
     let body = json!({
         "schemas": [BULK_RESPONSE],
-        "Operations": results,
+        "Operations": results.into_iter().map(|(_, entry)| entry).collect::<Vec<_>>(),
     });
     Ok(HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
@@ -426,7 +448,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/Bulk")
             .route(web::post().to(bulk))
-            .default_service(web::to(super::users::method_not_allowed)),
+            .default_service(web::to(super::endpoints::method_not_allowed)),
     );
 }
 
@@ -478,8 +500,8 @@ mod tests {
 
     #[test]
     fn paths_name_endpoints() {
-        assert_eq!(target("/Users"), Some(("Users", None)));
-        assert_eq!(target("/groups/abc"), Some(("Groups", Some("abc"))));
+        assert_eq!(target("/Users"), Some(("/Users", None)));
+        assert_eq!(target("/groups/abc"), Some(("/Groups", Some("abc"))));
         assert_eq!(target("/Users/"), None);
         assert_eq!(target("/Users/a/b"), None);
         assert_eq!(target("/Schemas"), None);

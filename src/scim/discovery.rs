@@ -197,7 +197,7 @@ async fn get_schema(
 
 /// Registers the routes (inside the `/scim/v2` scope).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use super::users::method_not_allowed;
+    use super::endpoints::method_not_allowed;
     cfg.service(
         web::resource("/ServiceProviderConfig")
             .route(web::get().to(get_config))

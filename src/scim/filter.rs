@@ -67,9 +67,11 @@ pub struct FilterError {
     pub position: usize,
 }
 
-/// The longest filter accepted, and how deeply it may nest.
+/// The longest filter accepted, how deeply it may nest, and how many conditions it may hold (each
+/// becomes a subquery; SQLite refuses expression trees deeper than 1000).
 pub const MAX_LENGTH: usize = 4096;
 const MAX_DEPTH: usize = 32;
+pub const MAX_TERMS: usize = 50;
 
 /// Parses a filter.
 pub fn parse(input: &str) -> Result<Filter, FilterError> {
@@ -83,6 +85,7 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
         text: input,
         pos: 0,
         depth: 0,
+        terms: 0,
     };
     let filter = parser.or_expr()?;
     parser.skip_spaces();
@@ -114,6 +117,7 @@ pub fn parse_patch_path(input: &str) -> Result<PatchPath, FilterError> {
         text: input,
         pos: 0,
         depth: 0,
+        terms: 0,
     };
     let attr = parser.attr_path()?;
     let mut filter = None;
@@ -163,6 +167,8 @@ struct Parser<'a> {
     text: &'a str,
     pos: usize,
     depth: usize,
+    /// Conditions read so far.
+    terms: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -282,6 +288,12 @@ impl<'a> Parser<'a> {
     }
 
     fn attr_expr(&mut self) -> Result<Filter, FilterError> {
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            return Err(self.error(&format!(
+                "the filter holds more than {MAX_TERMS} conditions"
+            )));
+        }
         let path = self.attr_path()?;
         if self.peek() == Some('[') {
             if path.sub.is_some() {

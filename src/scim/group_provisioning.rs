@@ -131,15 +131,16 @@ fn write_in(
         }
     };
     store::add_members(c, org_id, &row.id, &added, now)?;
-    store::remove_members(c, &row.id, &removed)?;
-    let renamed = current.is_some_and(|(r, _)| r.display_name_lower != row.display_name_lower);
+    store::remove_members(c, org_id, &row.id, &removed)?;
+    // Even a change of case shows in the members' `groups.display`.
+    let renamed = current.is_some_and(|(r, _)| r.display_name != row.display_name);
     // Users whose `groups` changed: the members that came or went, and every member when the
     // name they show changed.
     let mut touched: Vec<String> = added.iter().chain(&removed).cloned().collect();
     if renamed {
         touched.extend(input.members.iter().filter(|m| old.contains(m)).cloned());
     }
-    store::touch_users(c, &touched, now)?;
+    store::touch_users(c, org_id, &touched, now)?;
     group_roles::sync_in(
         c,
         org_id,
@@ -175,7 +176,7 @@ pub async fn create(
                 organizations::lock(c, &caller.organization_id)?;
                 match write_in(c, &caller, None, &input, now)? {
                     Outcome::Done(row) => {
-                        let members = store::members(c, &row.id)?;
+                        let members = store::members(c, &row.organization_id, &row.id)?;
                         Ok(Outcome::Done(StoredGroup { row, members }))
                     }
                     Outcome::Refused(e) => Ok(Outcome::Refused(e)),
@@ -205,7 +206,7 @@ pub async fn get(
                 return Ok(None);
             };
             let members = if with_members {
-                store::members(conn, &row.id)?
+                store::members(conn, &row.organization_id, &row.id)?
             } else {
                 Vec::new()
             };
@@ -215,28 +216,37 @@ pub async fn get(
     found.ok_or_else(|| not_found(id))
 }
 
-/// A page of Groups (with their members when `with_members`) and how many match.
+/// A page of Groups and how many match. Members are not loaded: see [`with_members`].
 pub async fn query(
     state: &AppState,
     q: ResourceQuery,
-    with_members: bool,
-) -> Result<(Vec<StoredGroup>, i64), ScimError> {
-    Ok(state
+) -> Result<(Vec<ScimGroupRow>, i64), ScimError> {
+    Ok(state.db.run(move |conn| store::query(conn, &q)).await?)
+}
+
+/// The groups with their members, loaded in one query.
+pub async fn with_members(
+    state: &AppState,
+    caller: &ScimCaller,
+    rows: Vec<ScimGroupRow>,
+) -> Result<Vec<StoredGroup>, ScimError> {
+    let org = caller.organization_id.clone();
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let found = state
         .db
-        .run(move |conn| -> Result<_, StorageError> {
-            let (rows, total) = store::query(conn, &q)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                let members = if with_members {
-                    store::members(conn, &row.id)?
-                } else {
-                    Vec::new()
-                };
-                out.push(StoredGroup { row, members });
-            }
-            Ok((out, total))
+        .run(move |conn| store::members_of_groups(conn, &org, &ids))
+        .await?;
+    let mut by_group: std::collections::HashMap<String, Vec<Member>> = Default::default();
+    for (group, member) in found {
+        by_group.entry(group).or_default().push(member);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let members = by_group.remove(&row.id).unwrap_or_default();
+            StoredGroup { row, members }
         })
-        .await?)
+        .collect())
 }
 
 /// Replaces a Group (PUT and PATCH). `build` sees the stored group with all its members inside
@@ -258,7 +268,7 @@ pub async fn replace(
                 let Some(row) = store::find(c, &caller.organization_id, &key)? else {
                     return Ok(Outcome::Refused(not_found(&key)));
                 };
-                let members = store::members(c, &row.id)?;
+                let members = store::members(c, &row.organization_id, &row.id)?;
                 let current = StoredGroup { row, members };
                 let input = match build(&current) {
                     Ok(Some(input)) => input,
@@ -268,7 +278,7 @@ pub async fn replace(
                 let ids = member_ids(&current.members);
                 match write_in(c, &caller, Some((&current.row, &ids)), &input, now)? {
                     Outcome::Done(row) => {
-                        let members = store::members(c, &row.id)?;
+                        let members = store::members(c, &row.organization_id, &row.id)?;
                         Ok(Outcome::Done(StoredGroup { row, members }))
                     }
                     Outcome::Refused(e) => Ok(Outcome::Refused(e)),
@@ -305,9 +315,9 @@ pub async fn delete(
                 if let Err(e) = check(&row) {
                     return Ok(Outcome::Refused(e));
                 }
-                let members = member_ids(&store::members(c, &row.id)?);
+                let members = member_ids(&store::members(c, &row.organization_id, &row.id)?);
                 store::delete(c, &org_id, &row.id)?;
-                store::touch_users(c, &members, now)?;
+                store::touch_users(c, &org_id, &members, now)?;
                 group_roles::sync_in(
                     c,
                     &org_id,

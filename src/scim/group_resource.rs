@@ -8,6 +8,9 @@ use super::user_resource::{Meta, read_value};
 use crate::storage::scim_groups::Member;
 use serde_json::{Map, Value, json};
 
+/// The most members a Group may have (one request adds at most `schema::MAX_MEMBERS`).
+pub const MAX_GROUP_SIZE: usize = 100_000;
+
 /// A Group body, read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupInput {
@@ -117,6 +120,11 @@ pub fn from_resource(resource: Map<String, Value>) -> Result<GroupInput, ScimErr
                 members.push(id.to_string());
             }
         }
+    }
+    if members.len() > MAX_GROUP_SIZE {
+        return Err(invalid(format!(
+            "a Group has at most {MAX_GROUP_SIZE} members"
+        )));
     }
     Ok(GroupInput {
         display_name,

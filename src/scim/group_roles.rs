@@ -44,7 +44,7 @@ pub fn sync_in(
     let accounts = scim_users::accounts_of(c, org_id, scim_user_ids)?;
     let ids: Vec<String> = accounts.iter().map(|(id, _)| id.clone()).collect();
     let mut groups: HashMap<String, HashSet<String>> = HashMap::new();
-    for g in scim_groups::groups_of_users(c, &ids)? {
+    for g in scim_groups::groups_of_users(c, org_id, &ids)? {
         groups
             .entry(g.scim_user_id)
             .or_default()

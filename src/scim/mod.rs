@@ -4,15 +4,19 @@
 //! User, `filter.rs` parses filters and `resolve.rs` resolves them for storage;
 //! `provisioning.rs` is what a User means inside Tessera; `users.rs` holds the endpoints. Groups
 //! follow the same split (`group_resource.rs`, `group_provisioning.rs`, `groups.rs`), and
-//! `group_roles.rs` maps directory groups to organization roles. Errors
+//! `group_roles.rs` maps directory groups to organization roles; `endpoints.rs` is the HTTP shape
+//! both resource types share. Errors
 //! use the RFC's format (`error.rs`). Any other path answers a SCIM 404 to an authenticated
 //! directory and 401 to anyone else.
 
 pub mod bulk;
 pub mod caller;
 pub mod discovery;
+pub mod endpoints;
 pub mod error;
 pub mod filter;
+#[cfg(test)]
+mod filter_props;
 pub mod group_provisioning;
 pub mod group_resource;
 pub mod group_roles;
@@ -43,8 +47,8 @@ async fn not_supported(_caller: ScimCaller) -> Result<HttpResponse, ScimError> {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/scim/v2")
-            .configure(users::routes)
-            .configure(groups::routes)
+            .configure(endpoints::routes::<users::Users>)
+            .configure(endpoints::routes::<groups::Groups>)
             .configure(bulk::routes)
             .configure(discovery::routes)
             .default_service(web::to(not_supported)),

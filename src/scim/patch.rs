@@ -17,6 +17,7 @@ use super::schema::{Attribute, Kind, Mutability, Schema};
 use super::user_resource::read_value;
 use super::value_filter::{element_from, matches};
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 
 fn err(scim_type: ScimType, detail: impl Into<String>) -> ScimError {
     ScimError::invalid(scim_type, detail)
@@ -327,9 +328,17 @@ fn without_filter(
                     Value::Array(items) => items.clone(),
                     other => vec![other.clone()],
                 };
-                let wanted: Vec<&Value> = listed.iter().filter_map(|i| i.get("value")).collect();
+                // Compared by their JSON text in a set: a group's member list can be long.
+                let wanted: HashSet<String> = listed
+                    .iter()
+                    .filter_map(|i| i.get("value"))
+                    .map(Value::to_string)
+                    .collect();
                 if let Some(Value::Array(items)) = container.get_mut(name) {
-                    items.retain(|i| !i.get("value").is_some_and(|x| wanted.contains(&x)));
+                    items.retain(|i| {
+                        !i.get("value")
+                            .is_some_and(|x| wanted.contains(&x.to_string()))
+                    });
                     if items.is_empty() {
                         container.remove(name);
                     }
@@ -353,8 +362,9 @@ fn without_filter(
                         Some(Value::Array(items)) => items,
                         _ => Vec::new(),
                     };
+                    let mut present: HashSet<String> = items.iter().map(Value::to_string).collect();
                     for value in new {
-                        if !items.contains(&value) {
+                        if present.insert(value.to_string()) {
                             items.push(value);
                         }
                     }

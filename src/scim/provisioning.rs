@@ -18,6 +18,7 @@
 use super::caller::ScimCaller;
 use super::error::{ScimError, ScimType};
 use super::user_resource::{self, UserInput};
+use crate::accounts::directory::{domain_verified_by as domain_verified, owns_account};
 use crate::app::AppState;
 use crate::audit::{self, Actor, Event};
 use crate::clock::UnixTime;
@@ -96,27 +97,6 @@ async fn hash_password(
         .await
         .map_err(|e| ScimError::Internal(e.to_string()))?;
     Ok(Some(hash))
-}
-
-/// Whether the organization verified the domain of `email`.
-fn domain_verified(
-    c: &mut DbConnection,
-    org_id: &str,
-    email: &EmailAddress,
-) -> Result<bool, StorageError> {
-    Ok(domains::verified(c, email.domain())?.is_some_and(|d| d.organization_id == org_id))
-}
-
-/// Whether the directory owns the account (may write its names, email and password, and delete
-/// it): the organization verified the address's domain, or the directory created the account
-/// and its owner has not claimed it by proving the address since.
-fn owns_account(
-    c: &mut DbConnection,
-    org_id: &str,
-    created_user: bool,
-    user: &User,
-) -> Result<bool, StorageError> {
-    Ok(domain_verified(c, org_id, &user.email)? || (created_user && !user.email_verified))
 }
 
 /// Writes the directory's names onto an account it owns; true when something changed.
@@ -332,8 +312,11 @@ pub async fn create(
                     }
                     set_password_in(c, &user.id, hash, now)?;
                 }
-                match organizations::membership(c, &org_id, &user.id)? {
-                    Some(mut membership) => set_active_in(c, &mut membership, input.active, now)?,
+                let created_membership = match organizations::membership(c, &org_id, &user.id)? {
+                    Some(mut membership) => {
+                        set_active_in(c, &mut membership, input.active, now)?;
+                        false
+                    }
                     None => {
                         let membership = Membership {
                             organization_id: org_id.clone(),
@@ -350,8 +333,9 @@ pub async fn create(
                             "organizationMembership.created",
                             webhooks::membership_data(&membership),
                         )?;
+                        true
                     }
-                }
+                };
                 let row = ScimUserRow {
                     id: uuid::Uuid::now_v7().to_string(),
                     organization_id: org_id.clone(),
@@ -361,6 +345,7 @@ pub async fn create(
                     external_id: input.external_id.clone(),
                     active: input.active,
                     created_user,
+                    created_membership,
                     resource: serde_json::Value::Object(input.resource.clone()).to_string(),
                     version: 1,
                     created_at: now,
@@ -417,9 +402,13 @@ pub type UserGroups = HashMap<String, Vec<GroupOfUser>>;
 /// The groups of these Users.
 pub async fn groups_of(state: &AppState, rows: &[ScimUserRow]) -> Result<UserGroups, ScimError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let org = rows
+        .first()
+        .map(|r| r.organization_id.clone())
+        .unwrap_or_default();
     let found = state
         .db
-        .run(move |conn| scim_groups::groups_of_users(conn, &ids))
+        .run(move |conn| scim_groups::groups_of_users(conn, &org, &ids))
         .await?;
     let mut out = UserGroups::new();
     for group in found {
@@ -515,6 +504,8 @@ pub async fn replace(
                 if let Some(mut membership) = organizations::membership(c, &org_id, &user.id)? {
                     set_active_in(c, &mut membership, input.active, now)?;
                 }
+                // Groups show their members' userName: a rename changes them too.
+                let renamed = current.user_name != input.user_name;
                 let row = ScimUserRow {
                     user_name: input.user_name.clone(),
                     user_name_lower,
@@ -526,6 +517,10 @@ pub async fn replace(
                     ..current
                 };
                 store::replace(c, &row, &values(&row, &input))?;
+                if renamed {
+                    let groups = scim_groups::group_ids_of_user(c, &org_id, &row.id)?;
+                    scim_groups::touch_groups(c, &org_id, &groups, now)?;
+                }
                 audit_in(c, &caller, "scimUser.updated", &row, now)?;
                 Ok(Outcome::Done(row))
             })
@@ -562,9 +557,9 @@ pub async fn delete(
                         return Ok(Outcome::Refused(e));
                     }
                     // Its groups lose a member (the membership rows go with the user's row).
-                    let groups = scim_groups::group_ids_of_user(c, &current.id)?;
+                    let groups = scim_groups::group_ids_of_user(c, &org_id, &current.id)?;
                     store::delete(c, &org_id, &current.id)?;
-                    scim_groups::touch_groups(c, &groups, now)?;
+                    scim_groups::touch_groups(c, &org_id, &groups, now)?;
                     if let Some(membership) =
                         organizations::membership(c, &org_id, &current.user_id)?
                     {

@@ -8,7 +8,7 @@ use super::schema;
 use crate::app::AppState;
 use crate::storage::scim_query::{Resource, ResourceQuery};
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -16,6 +16,23 @@ use std::collections::HashMap;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The most resources one list answer holds (advertised as `filter.maxResults`).
 pub const MAX_RESULTS: i64 = 1000;
+
+/// Reads a request body, refusing more than [`MAX_BODY_BYTES`] as it streams in.
+pub async fn read_body(payload: web::Payload) -> Result<Value, ScimError> {
+    let body = payload
+        .to_bytes_limited(MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ScimError::PayloadTooLarge(format!("the body is larger than {} bytes", MAX_BODY_BYTES))
+        })?
+        .map_err(|e| {
+            ScimError::invalid(
+                ScimType::InvalidSyntax,
+                format!("could not read the body: {e}"),
+            )
+        })?;
+    json_body(&body)
+}
 
 /// Parses a JSON body.
 pub fn json_body(body: &[u8]) -> Result<Value, ScimError> {

@@ -413,6 +413,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> BigInt,
         updated_at -> BigInt,
+        created_membership -> Bool,
     }
 }
 

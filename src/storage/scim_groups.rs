@@ -125,9 +125,14 @@ pub fn delete(conn: &mut DbConnection, organization_id: &str, id: &str) -> Stora
 }
 
 /// A group's members, in the order they were added.
-pub fn members(conn: &mut DbConnection, group_id: &str) -> StorageResult<Vec<Member>> {
+pub fn members(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    group_id: &str,
+) -> StorageResult<Vec<Member>> {
     Ok(scim_group_members::table
         .inner_join(scim_users::table)
+        .filter(scim_group_members::organization_id.eq(organization_id))
         .filter(scim_group_members::scim_group_id.eq(group_id))
         .order((
             scim_group_members::created_at.asc(),
@@ -135,6 +140,37 @@ pub fn members(conn: &mut DbConnection, group_id: &str) -> StorageResult<Vec<Mem
         ))
         .select((scim_users::id, scim_users::user_name))
         .load(conn)?)
+}
+
+/// The members of these groups (group id, member), each group's in the order they were added.
+pub fn members_of_groups(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    group_ids: &[String],
+) -> StorageResult<Vec<(String, Member)>> {
+    let mut out = Vec::new();
+    for chunk in group_ids.chunks(CHUNK) {
+        let rows: Vec<(String, String, String)> = scim_group_members::table
+            .inner_join(scim_users::table)
+            .filter(scim_group_members::organization_id.eq(organization_id))
+            .filter(scim_group_members::scim_group_id.eq_any(chunk))
+            .order((
+                scim_group_members::scim_group_id.asc(),
+                scim_group_members::created_at.asc(),
+                scim_group_members::scim_user_id.asc(),
+            ))
+            .select((
+                scim_group_members::scim_group_id,
+                scim_users::id,
+                scim_users::user_name,
+            ))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .map(|(group, id, user_name)| (group, Member { id, user_name })),
+        );
+    }
+    Ok(out)
 }
 
 /// Which of `ids` are SCIM users of the organization.
@@ -182,12 +218,14 @@ pub fn add_members(
 /// Removes members.
 pub fn remove_members(
     conn: &mut DbConnection,
+    organization_id: &str,
     group_id: &str,
     user_ids: &[String],
 ) -> StorageResult<()> {
     for chunk in user_ids.chunks(CHUNK) {
         diesel::delete(
             scim_group_members::table
+                .filter(scim_group_members::organization_id.eq(organization_id))
                 .filter(scim_group_members::scim_group_id.eq(group_id))
                 .filter(scim_group_members::scim_user_id.eq_any(chunk)),
         )
@@ -199,6 +237,7 @@ pub fn remove_members(
 /// The groups of these SCIM users, by group name.
 pub fn groups_of_users(
     conn: &mut DbConnection,
+    organization_id: &str,
     user_ids: &[String],
 ) -> StorageResult<Vec<GroupOfUser>> {
     let mut out = Vec::new();
@@ -206,6 +245,8 @@ pub fn groups_of_users(
         out.extend(
             scim_group_members::table
                 .inner_join(scim_groups::table)
+                .filter(scim_group_members::organization_id.eq(organization_id))
+                .filter(scim_groups::organization_id.eq(organization_id))
                 .filter(scim_group_members::scim_user_id.eq_any(chunk))
                 .order((scim_groups::display_name_lower.asc(), scim_groups::id.asc()))
                 .select((
@@ -220,35 +261,58 @@ pub fn groups_of_users(
 }
 
 /// The ids of the groups a SCIM user belongs to.
-pub fn group_ids_of_user(conn: &mut DbConnection, user_id: &str) -> StorageResult<Vec<String>> {
+pub fn group_ids_of_user(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    user_id: &str,
+) -> StorageResult<Vec<String>> {
     Ok(scim_group_members::table
+        .filter(scim_group_members::organization_id.eq(organization_id))
         .filter(scim_group_members::scim_user_id.eq(user_id))
         .select(scim_group_members::scim_group_id)
         .load(conn)?)
 }
 
 /// Marks SCIM users changed (their `groups` changed): a new version and modification time.
-pub fn touch_users(conn: &mut DbConnection, ids: &[String], now: UnixTime) -> StorageResult<()> {
+pub fn touch_users(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    ids: &[String],
+    now: UnixTime,
+) -> StorageResult<()> {
     for chunk in ids.chunks(CHUNK) {
-        diesel::update(scim_users::table.filter(scim_users::id.eq_any(chunk)))
-            .set((
-                scim_users::version.eq(scim_users::version + 1),
-                scim_users::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        diesel::update(
+            scim_users::table
+                .filter(scim_users::organization_id.eq(organization_id))
+                .filter(scim_users::id.eq_any(chunk)),
+        )
+        .set((
+            scim_users::version.eq(scim_users::version + 1),
+            scim_users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     }
     Ok(())
 }
 
 /// Marks groups changed (their members changed): a new version and modification time.
-pub fn touch_groups(conn: &mut DbConnection, ids: &[String], now: UnixTime) -> StorageResult<()> {
+pub fn touch_groups(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    ids: &[String],
+    now: UnixTime,
+) -> StorageResult<()> {
     for chunk in ids.chunks(CHUNK) {
-        diesel::update(scim_groups::table.filter(scim_groups::id.eq_any(chunk)))
-            .set((
-                scim_groups::version.eq(scim_groups::version + 1),
-                scim_groups::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        diesel::update(
+            scim_groups::table
+                .filter(scim_groups::organization_id.eq(organization_id))
+                .filter(scim_groups::id.eq_any(chunk)),
+        )
+        .set((
+            scim_groups::version.eq(scim_groups::version + 1),
+            scim_groups::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     }
     Ok(())
 }

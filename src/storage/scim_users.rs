@@ -24,6 +24,8 @@ pub struct ScimUserRow {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Whether SCIM created the membership (its role then follows group mappings).
+    pub created_membership: bool,
 }
 
 /// One searchable value.
@@ -143,6 +145,15 @@ pub fn id_by_user_name(
         .optional()?)
 }
 
+/// Every organization's SCIM user for this Tessera user.
+pub fn for_user(conn: &mut DbConnection, user_id: &str) -> StorageResult<Vec<ScimUserRow>> {
+    Ok(scim_users::table
+        .filter(scim_users::user_id.eq(user_id))
+        .order(scim_users::created_at.asc())
+        .select(ScimUserRow::as_select())
+        .load(conn)?)
+}
+
 /// Whether any organization's directory holds this Tessera user.
 pub fn any_for_user(conn: &mut DbConnection, user_id: &str) -> StorageResult<bool> {
     Ok(diesel::select(diesel::dsl::exists(
@@ -170,11 +181,13 @@ pub fn query(conn: &mut DbConnection, q: &ResourceQuery) -> StorageResult<(Vec<S
         conn,
         q,
         "r.id, r.organization_id, r.user_id, r.user_name, r.user_name_lower, r.external_id, \
-         r.active, r.created_user, r.resource, r.version, r.created_at, r.updated_at",
+         r.active, r.created_user, r.resource, r.version, r.created_at, r.updated_at, \
+         r.created_membership",
     )
 }
 
-/// The (SCIM id, Tessera user id) of the organization's SCIM users: those of `ids`, or all.
+/// The (SCIM id, Tessera user id) of the organization's SCIM users whose membership SCIM
+/// created: those of `ids`, or all.
 pub fn accounts_of(
     conn: &mut DbConnection,
     organization_id: &str,
@@ -183,6 +196,7 @@ pub fn accounts_of(
     let base = || {
         scim_users::table
             .filter(scim_users::organization_id.eq(organization_id))
+            .filter(scim_users::created_membership.eq(true))
             .select((scim_users::id, scim_users::user_id))
             .order(scim_users::id.asc())
     };

@@ -163,8 +163,12 @@ async fn render(
                 role: None,
             }),
     );
+    let managed_by = crate::accounts::directory::owner(state, &active.user)
+        .await?
+        .map(|org| org.name);
     let page = PageContext::new(req, state, true);
     let view = AccountView {
+        managed_by,
         chrome: page.chrome.clone(),
         form: form.unwrap_or_else(|| ProfileFormValues::from(&active.user)),
         sessions: session_lines(records, &active.session.id),

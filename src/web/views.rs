@@ -173,6 +173,8 @@ pub struct AccountView {
     pub offers: Vec<OfferLine>,
     /// Whether the "create an organization" form is shown (`organizations.create_from_pages`).
     pub can_create_org: bool,
+    /// The organization whose directory owns the account's names and email, if any.
+    pub managed_by: Option<String>,
     pub errors: Errors,
     pub notice: Option<&'static str>,
 }

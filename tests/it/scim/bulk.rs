@@ -50,7 +50,7 @@ both_backends! {
                 "Operations": [{"op": "replace", "path": "displayName", "value": "Ada L."}]
             }}
         ]), None);
-        assert_eq!(statuses(&results), vec!["201", "201", "200", "201"], "{results:?}");
+        assert_eq!(statuses(&results), vec!["201", "201", "201", "200"], "listed in request order: {results:?}");
         let by_id = |b: &str| results.iter().find(|r| r["bulkId"] == b).expect("result").clone();
         let ada_location = by_id("ada")["location"].as_str().expect("location").to_string();
         let ada = ada_location.rsplit('/').next().expect("id").to_string();
@@ -78,6 +78,7 @@ both_backends! {
         assert_eq!(results[0]["response"]["scimType"], "uniqueness");
         assert_eq!(results[0]["response"]["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:Error"]));
         assert_eq!(results[2]["response"]["scimType"], "invalidValue");
+        assert_eq!(results[1]["location"].as_str(), Some(format!("{}/Users/{ada}", dir.base).as_str()), "a failed PUT says which resource");
         assert_eq!(results[7]["location"].as_str(), Some(format!("{}/Users/{bob}", dir.base).as_str()));
         dir.get(&format!("/Users/{bob}")).assert_error(404, None);
 

@@ -141,6 +141,26 @@ both_backends! {
         ]))), &[("If-Match", &tag)]);
         assert_eq!(renamed.status, 200, "{}", renamed.body);
         assert_eq!(group_names(&dir, &ada), vec!["Platform"], "a rename shows on the members");
+        let before = dir.get(&format!("/Users/{ada}")).body["meta"]["version"].clone();
+        let recased = dir.send("PATCH", &format!("/Groups/{id}"), Some(&patch_body(json!([
+            {"op": "replace", "path": "displayName", "value": "PLATFORM"}
+        ]))), &[]);
+        assert_eq!(recased.status, 200, "{}", recased.body);
+        assert_ne!(dir.get(&format!("/Users/{ada}")).body["meta"]["version"], before, "a change of case is a change");
+        assert_eq!(group_names(&dir, &ada), vec!["PLATFORM"]);
+        // Excluding a member's sub-attribute keeps the members.
+        let partial = dir.get(&format!("/Groups/{id}?excludedAttributes=members.display"));
+        assert_eq!(partial.body["members"].as_array().map(Vec::len), Some(2), "{}", partial.body);
+        assert!(partial.body["members"][0].get("display").is_none());
+        // Renaming a member User changes what the group shows, and its version.
+        let before = dir.get(&format!("/Groups/{id}")).body["meta"]["version"].clone();
+        let user_renamed = dir.send("PATCH", &format!("/Users/{cy}"), Some(&patch_body(json!([
+            {"op": "replace", "path": "userName", "value": "cyrus@acme.test"}
+        ]))), &[]);
+        assert_eq!(user_renamed.status, 200, "{}", user_renamed.body);
+        let after = dir.get(&format!("/Groups/{id}")).body;
+        assert_ne!(after["meta"]["version"], before);
+        assert_eq!(after["members"][1]["display"], "cyrus@acme.test");
 
         // PUT replaces everything, members included.
         let put = dir.send("PUT", &format!("/Groups/{id}"), Some(&json!({
@@ -264,8 +284,10 @@ both_backends! {
         server.create_user("hand@acme.test", "a long and unusual passphrase 1");
         assert_eq!(cli.run(&["member", "add", "--org", "acme", "hand@acme.test"], None).code, 0);
         let (ada, bob) = (user(&dir, "ada"), user(&dir, "bob"));
+        // The directory also provisions the member added by hand (linked, not created).
+        let hand = user(&dir, "hand");
         let admins = dir.post("/Groups", &json!({"displayName": "Admins", "members": [{"value": ada}]})).body["id"].as_str().expect("id").to_string();
-        let engineers = dir.post("/Groups", &json!({"displayName": "Engineers", "members": [{"value": ada}, {"value": bob}]})).body["id"].as_str().expect("id").to_string();
+        let engineers = dir.post("/Groups", &json!({"displayName": "Engineers", "members": [{"value": ada}, {"value": bob}, {"value": hand}]})).body["id"].as_str().expect("id").to_string();
         assert_eq!(roles(&server)["ada@acme.test"], "member", "no mapping yet: roles are left alone");
 
         // Mappings by name (case-insensitive), applied at once to the Users already there.
@@ -308,6 +330,24 @@ both_backends! {
         let left = dir.send("PATCH", &format!("/Groups/{admins}"), Some(&patch_body(json!([{"op": "remove", "path": "members"}]))), &[]);
         assert_eq!(left.status, 200, "{}", left.body);
         assert_eq!(roles(&server)["bob@acme.test"], "engineer", "without mappings, groups no longer move roles");
+
+        // The admin API sets, lists and removes mappings the same way.
+        let (_, key) = server
+            .block_on(tessera::admin_api::keys::create(&server.state, "ops", &["organizations:write".to_string(), "organizations:read".to_string()], None))
+            .expect("key");
+        let api = reqwest::blocking::Client::new();
+        let url = format!("{}/admin/v1/organizations/acme/scim-group-roles", server.base_url);
+        let set = api.post(&url).bearer_auth(&key).json(&json!({"group": "Admins", "role": "admin", "priority": 5})).send().expect("set");
+        assert_eq!(set.status().as_u16(), 200);
+        assert_eq!(roles(&server)["bob@acme.test"], "member", "bob's groups hold no mapped name: default role");
+        let bad = api.post(&url).bearer_auth(&key).json(&json!({"group": "Admins", "role": "no-such-role"})).send().expect("bad");
+        assert_eq!(bad.status().as_u16(), 422);
+        let listed: Value = api.get(&url).bearer_auth(&key).send().expect("list").json().expect("json");
+        assert_eq!(listed["data"], json!([{"group": "Admins", "role": "admin", "priority": 5, "created_at": listed["data"][0]["created_at"]}]));
+        let removed = api.post(format!("{url}/remove")).bearer_auth(&key).json(&json!({"group": "admins"})).send().expect("remove");
+        assert_eq!(removed.status().as_u16(), 204);
+        let again = api.post(format!("{url}/remove")).bearer_auth(&key).json(&json!({"group": "admins"})).send().expect("remove");
+        assert_eq!(again.status().as_u16(), 404);
         assert_ne!(cli.run(&["scim", "group-role", "remove", "--org", "acme", "--group", "Engineers"], None).code, 0);
     }
 }

@@ -209,3 +209,54 @@ both_backends! {
         assert!(server.block_on(tessera::accounts::admin::find(&server.state, "lin@acme.test")).is_ok());
     }
 }
+
+both_backends! {
+    fn names_the_directory_owns_are_read_only_on_the_account_page(backend) {
+        use crate::support::mail::{link_path, wait_for_mail};
+        let server = TestServer::start(backend);
+        let dir = Directory::connect(&server, "acme");
+        // The directory creates the account (with a password it pushes, as Okta's Sync Password
+        // does): it owns the account until its owner proves the address.
+        let mut body = okta_user("ada@acme.test", "Ada", "Lovelace");
+        body["password"] = json!("a long and unusual passphrase 42");
+        let id = dir.create_user(&body)["id"].as_str().expect("id").to_string();
+        let browser = server.browser();
+        browser.sign_in("ada@acme.test", "a long and unusual passphrase 42");
+        let page = browser.get("/account");
+        page.assert_contains("Ask its administrators to change them.").assert_contains("readonly aria-describedby=\"managed-note\"");
+        // The server refuses the change whatever the form says; other fields still save.
+        let refused = browser.post("/account/profile", &[
+            ("csrf_token", &page.csrf_token()), ("name", "Ada Lovelace"), ("given_name", "Augusta"),
+            ("family_name", "Lovelace"), ("username", ""), ("picture", ""), ("locale", ""),
+        ]);
+        assert_eq!(refused.status, 400);
+        refused.assert_contains("ask its administrators to change it");
+        let kept = browser.post("/account/profile", &[
+            ("csrf_token", &page.csrf_token()), ("name", "Ada Lovelace"), ("given_name", "Ada"),
+            ("family_name", "Lovelace"), ("username", "ada"), ("picture", ""), ("locale", "en"),
+        ]);
+        assert_eq!(kept.location(), "/account?notice=profile-saved");
+        let account = server.block_on(tessera::accounts::admin::find(&server.state, "ada@acme.test")).expect("account");
+        assert_eq!((account.given_name.as_deref(), account.username.as_deref()), (Some("Ada"), Some("ada")));
+        // Once the owner proves the address, the account is theirs: names are editable, and the
+        // directory no longer rewrites them.
+        let page = browser.get("/account");
+        browser.post("/account/verify-email", &[("csrf_token", &page.csrf_token())]);
+        let mail = &wait_for_mail(&server.mailbox(), "ada@acme.test", 1)[0];
+        let confirm = browser.get(&link_path(mail, "/verify-email?token="));
+        browser.post("/verify-email", &[("csrf_token", &confirm.csrf_token()), ("token", &confirm.input_value("token").expect("token"))]);
+        let page = browser.get("/account");
+        assert!(!page.body.contains("managed-note"), "{}", page.body);
+        let saved = browser.post("/account/profile", &[
+            ("csrf_token", &page.csrf_token()), ("name", "Ada Lovelace"), ("given_name", "Augusta"),
+            ("family_name", "Lovelace"), ("username", "ada"), ("picture", ""), ("locale", "en"),
+        ]);
+        assert_eq!(saved.location(), "/account?notice=profile-saved");
+        let mut push = okta_user("ada@acme.test", "Directory", "Name");
+        push.as_object_mut().expect("object").remove("password");
+        let put = dir.send("PUT", &format!("/Users/{id}"), Some(&push), &[]);
+        assert_eq!(put.status, 200, "{}", put.body);
+        let account = server.block_on(tessera::accounts::admin::find(&server.state, "ada@acme.test")).expect("account");
+        assert_eq!(account.given_name.as_deref(), Some("Augusta"));
+    }
+}
