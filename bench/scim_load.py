@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,43 +33,11 @@ import time
 import urllib.parse
 import uuid
 
-BINARY = os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release", "tessera")
-PG = "postgres://postgres@127.0.0.1:5432"
+# The same helpers as the B2B script: binary path, CLI, psql, server start.
+from b2b_load import BINARY, PG, cli, free_port, psql, start_server  # noqa: E402
+
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli(env, *args):
-    out = subprocess.run([BINARY, *args], env=env, capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"tessera {' '.join(args)} failed: {out.stderr}")
-    return json.loads(out.stdout) if "--json" in args else out.stdout
-
-
-def psql(database, sql):
-    subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-c", sql],
-                   check=True, capture_output=True)
-
-
-def start_server(env, port):
-    server = subprocess.Popen([BINARY, "serve", "--bind", f"127.0.0.1:{port}", "--issuer",
-                               f"http://127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return server
-        except OSError:
-            time.sleep(0.05)
-    server.kill()
-    sys.exit("the server did not start")
 
 
 def user(n):
@@ -102,7 +69,7 @@ class Client:
         return response.status, json.loads(data) if data else None
 
 
-def provision_by_post(port, token, first, count, clients):
+def provision_by_post(port, token, first, count, clients, analyze=None):
     latencies = []
     lock = threading.Lock()
     failures = []
@@ -110,7 +77,9 @@ def provision_by_post(port, token, first, count, clients):
     def work(start, step):
         client = Client(port, token)
         mine = []
-        for n in range(first + start, first + count, step):
+        for i, n in enumerate(range(first + start, first + count, step)):
+            if analyze and start == 0 and i % 500 == 0:
+                analyze()
             t = time.perf_counter()
             status, body = client.send("POST", "/Users", user(n))
             mine.append(time.perf_counter() - t)
@@ -132,11 +101,13 @@ def provision_by_post(port, token, first, count, clients):
     return elapsed, latencies
 
 
-def provision_by_bulk(port, token, first, count, per_request=1000):
+def provision_by_bulk(port, token, first, count, per_request=1000, analyze=None):
     client = Client(port, token)
     latencies = []
     started = time.perf_counter()
     for start in range(first, first + count, per_request):
+        if analyze and start % 10_000 == 0:
+            analyze()
         ops = [{"method": "POST", "path": "/Users", "bulkId": f"u{n}", "data": user(n)}
                for n in range(start, min(start + per_request, first + count))]
         t = time.perf_counter()
@@ -175,6 +146,8 @@ def main():
     parser.add_argument("--total", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the data directory (SQLite) to inspect query plans")
     args = parser.parse_args()
     if not os.path.exists(BINARY):
         sys.exit(f"{BINARY} is missing: run cargo build --release first")
@@ -196,19 +169,24 @@ def main():
     server = start_server(env, port)
     try:
         print(f"SCIM on {args.backend}")
-        elapsed, lat = provision_by_post(port, token, 0, args.post_users, args.clients)
+        # This machine's PostgreSQL runs with autovacuum off: without fresh statistics, plans
+        # cached while the tables were empty (sequential scans) would stay. Analyze as
+        # autovacuum would (every 2,000 Users while POSTing, every 10,000 by Bulk).
+        analyze = (lambda: psql(database, "ANALYZE")) if database else None
+        elapsed, lat = provision_by_post(port, token, 0, args.post_users, args.clients, analyze)
         lat.sort()
-        print(f"POST: {args.post_users} Users in {elapsed:.1f} s = {args.post_users / elapsed:.0f}/s "
-              f"({args.clients} clients); per request p50 {ms(statistics.median(lat))}, "
-              f"p99 {ms(lat[int(len(lat) * 0.99)])}")
+        if lat:
+            print(f"POST: {args.post_users} Users in {elapsed:.1f} s = "
+                  f"{args.post_users / elapsed:.0f}/s ({args.clients} clients); per request p50 "
+                  f"{ms(statistics.median(lat))}, p99 {ms(lat[int(len(lat) * 0.99)])}")
         first = args.post_users
-        elapsed, lat = provision_by_bulk(port, token, first, args.bulk_users)
+        elapsed, lat = provision_by_bulk(port, token, first, args.bulk_users, analyze=analyze)
         print(f"Bulk: {args.bulk_users} Users in {elapsed:.1f} s = {args.bulk_users / elapsed:.0f}/s "
               f"(1000 operations per request, {ms(statistics.median(lat))} per request)")
         first += args.bulk_users
         if args.total > first:
             t = time.perf_counter()
-            provision_by_bulk(port, token, first, args.total - first)
+            provision_by_bulk(port, token, first, args.total - first, analyze=analyze)
             print(f"filled to {args.total} Users in {time.perf_counter() - t:.0f} s more")
         client = Client(port, token)
         members = [client.send("GET", "/Users?filter=" + urllib.parse.quote(
@@ -219,18 +197,22 @@ def main():
         if status != 201:
             sys.exit(f"group: {status} {group}")
         base = f"http://127.0.0.1:{port}/scim/v2"
-        q = lambda f: urllib.parse.quote(f)  # noqa: E731
         middle = args.total // 2 + 7
-        cases = [
-            ("userName eq", f'{base}/Users?filter={q(f"userName eq \"USER{middle:06d}@acme.test\"")}'),
-            ("externalId eq", f'{base}/Users?filter={q(f"externalId eq \"ext-{middle:06d}\"")}'),
-            ("emails co (substring)", f'{base}/Users?filter={q(f"emails co \"{middle:06d}\"")}'),
-            ("emails[type eq work and value sw]",
-             f'{base}/Users?filter={q(f"emails[type eq \"work\" and value sw \"user{middle:06d}\"]")}'),
-            ("department eq, count=10", f'{base}/Users?count=10&filter={q(f"{ENTERPRISE}:department eq \"dept-7\"")}'),
-            ("group membership check",
-             f'{base}/Groups?excludedAttributes=members&filter={q(f"id eq \"{group["id"]}\" and members[value eq \"{members[40]}\"]")}'),
+        filters = [
+            ("userName eq", "Users", 'userName eq "USER%06d@acme.test"' % middle),
+            ("externalId eq", "Users", 'externalId eq "ext-%06d"' % middle),
+            ("emails co (substring)", "Users", 'emails co "%06d"' % middle),
+            ("emails[type eq work and value sw]", "Users",
+             'emails[type eq "work" and value sw "user%06d"]' % middle),
+            ("department eq, count=10", "Users", '%s:department eq "dept-7"' % ENTERPRISE),
+            ("group membership check", "Groups",
+             'id eq "%s" and members[value eq "%s"]' % (group["id"], members[40])),
         ]
+        cases = []
+        for name, endpoint, text in filters:
+            extra = "&count=10" if "count=10" in name else ""
+            extra += "&excludedAttributes=members" if endpoint == "Groups" else ""
+            cases.append((name, f"{base}/{endpoint}?filter={urllib.parse.quote(text)}{extra}"))
         print(f"\nfilters over {args.total} Users, wrk for {args.seconds} s each:")
         print(f"{'filter':<36} {'1 conn p50':>11} {'p99':>9} {'4 conn req/s':>13} {'p99':>9}")
         for name, url in cases:
@@ -240,7 +222,10 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=30)
-        shutil.rmtree(data, ignore_errors=True)
+        if args.keep:
+            print(f"kept {data}")
+        else:
+            shutil.rmtree(data, ignore_errors=True)
         if database:
             psql("postgres", f"DROP DATABASE {database}")
 

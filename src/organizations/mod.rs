@@ -466,8 +466,9 @@ pub async fn set_member_role(
         if store::role(c, &org.id, &role)?.is_none() {
             return Err(FieldError::new("role", format!("no role {role:?}")).into());
         }
-        let demoting = membership.role == ADMIN_ROLE && role != ADMIN_ROLE;
-        let admins = store::count_with_role(c, &org.id, ADMIN_ROLE)?;
+        // Deactivated admins (SCIM `active: false`) manage nothing: only active ones count.
+        let demoting = membership.role == ADMIN_ROLE && !membership.disabled && role != ADMIN_ROLE;
+        let admins = store::count_active_with_role(c, &org.id, ADMIN_ROLE)?;
         if !rules::keeps_an_admin(admins, demoting) {
             return Err(OrgError::LastAdmin);
         }
@@ -499,11 +500,19 @@ pub async fn remove_member(
         let user_id = user_id_in(c, &user)?;
         let membership =
             store::membership(c, &org.id, &user_id)?.ok_or(OrgError::NotFound("member"))?;
-        let admins = store::count_with_role(c, &org.id, ADMIN_ROLE)?;
-        if !rules::keeps_an_admin(admins, membership.role == ADMIN_ROLE) {
+        let admins = store::count_active_with_role(c, &org.id, ADMIN_ROLE)?;
+        let active_admin = membership.role == ADMIN_ROLE && !membership.disabled;
+        if !rules::keeps_an_admin(admins, active_admin) {
             return Err(OrgError::LastAdmin);
         }
         store::delete_membership(c, &org.id, &user_id)?;
+        // A directory's User is a membership: it goes too (its group memberships with it), so
+        // the directory sees the person gone rather than a User without a membership.
+        if let Some(row) = crate::storage::scim_users::find_by_user(c, &org.id, &user_id)? {
+            let groups = crate::storage::scim_groups::group_ids_of_user(c, &org.id, &row.id)?;
+            crate::storage::scim_users::delete(c, &org.id, &row.id)?;
+            crate::storage::scim_groups::touch_groups(c, &org.id, &groups, now)?;
+        }
         // Tokens that act in the organization for this member stop with the membership.
         crate::storage::grants::revoke_in_organization(c, &org.id, Some(&user_id), now)?;
         webhooks::emit_in(

@@ -103,24 +103,15 @@ async fn get<R: ResourceType>(
     Ok(request::resource(StatusCode::OK, &R::project(found, &list)))
 }
 
-async fn replace<R: ResourceType>(
-    state: web::Data<AppState>,
-    caller: ScimCaller,
-    req: HttpRequest,
-    id: web::Path<String>,
-    query: web::Query<HashMap<String, String>>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ScimError> {
-    let list = ListRequest::from_query(&query)?;
-    let body = read_body(payload).await?;
-    let replaced = R::replace(&state, &caller, &id, &body, IfMatch::of(&req)).await?;
-    Ok(request::resource(
-        StatusCode::OK,
-        &R::project(replaced, &list),
-    ))
+/// PUT or PATCH.
+#[derive(Debug, Clone, Copy)]
+enum Write {
+    Replace,
+    Patch,
 }
 
-async fn patch<R: ResourceType>(
+async fn write<R: ResourceType>(
+    how: Write,
     state: web::Data<AppState>,
     caller: ScimCaller,
     req: HttpRequest,
@@ -130,10 +121,14 @@ async fn patch<R: ResourceType>(
 ) -> Result<HttpResponse, ScimError> {
     let list = ListRequest::from_query(&query)?;
     let body = read_body(payload).await?;
-    let patched = R::patch(&state, &caller, &id, &body, IfMatch::of(&req)).await?;
+    let if_match = IfMatch::of(&req);
+    let written = match how {
+        Write::Replace => R::replace(&state, &caller, &id, &body, if_match).await?,
+        Write::Patch => R::patch(&state, &caller, &id, &body, if_match).await?,
+    };
     Ok(request::resource(
         StatusCode::OK,
-        &R::project(patched, &list),
+        &R::project(written, &list),
     ))
 }
 
@@ -189,8 +184,8 @@ pub fn routes<R: ResourceType>(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource(format!("{}/{{id}}", R::PATH))
             .route(web::get().to(get::<R>))
-            .route(web::put().to(replace::<R>))
-            .route(web::patch().to(patch::<R>))
+            .route(web::put().to(|s, c, r, i, q, p| write::<R>(Write::Replace, s, c, r, i, q, p)))
+            .route(web::patch().to(|s, c, r, i, q, p| write::<R>(Write::Patch, s, c, r, i, q, p)))
             .route(web::delete().to(delete::<R>))
             .default_service(web::to(method_not_allowed)),
     );

@@ -303,6 +303,12 @@ fn without_filter(
                         set_or_remove(fields, sub.name, read.clone());
                     }
                 }
+                if items.len() > 1 && sub.name == "primary" && read == Some(Value::Bool(true)) {
+                    return Err(err(
+                        ScimType::InvalidValue,
+                        format!("{path:?}: only one value can be primary; name it with a filter"),
+                    ));
+                }
                 return Ok(());
             }
             let entry = container
@@ -368,7 +374,7 @@ fn without_filter(
                             items.push(value);
                         }
                     }
-                    fix_primary(&mut items);
+                    fix_primary(&mut items, &[]);
                     container.insert(name.to_string(), Value::Array(items));
                 }
                 (false, Kind::Complex, _, Some(Value::Object(new))) => {
@@ -402,11 +408,16 @@ fn set_or_remove(fields: &mut Map<String, Value>, name: &str, value: Option<Valu
     }
 }
 
-/// When several values claim `primary`, the last one added keeps it (RFC 7644 §3.5.2).
-fn fix_primary(items: &mut [Value]) {
-    let last = items
+/// When several values claim `primary`, the one just written keeps it (RFC 7644 §3.5.2): the
+/// last of `written` that is primary, else the last in the list (values added are appended).
+fn fix_primary(items: &mut [Value], written: &[usize]) {
+    let primary = |i: &Value| i.get("primary") == Some(&Value::Bool(true));
+    let last = written
         .iter()
-        .rposition(|i| i.get("primary") == Some(&Value::Bool(true)));
+        .rev()
+        .copied()
+        .find(|&i| items.get(i).is_some_and(primary))
+        .or_else(|| items.iter().rposition(primary));
     if let Some(last) = last {
         for (index, item) in items.iter_mut().enumerate() {
             if index != last
@@ -445,8 +456,13 @@ fn with_filter(
     let result = (|| {
         if matched.is_empty() {
             if op == OpKind::Add
-                && let Some(mut element) = element_from(filter, definition)
+                && let Some(element) = element_from(filter, definition)
             {
+                // The filter's values become the element's: checked like any value.
+                let mut element = match typed(definition, &Value::Object(element), path, true)? {
+                    Some(Value::Object(fields)) => fields,
+                    _ => Map::new(),
+                };
                 // Entra ID adds `emails[type eq "work"].value` to a user without a work email:
                 // make the element the filter describes.
                 let v = value.ok_or_else(|| err(ScimType::InvalidValue, "a value is required"))?;
@@ -508,7 +524,9 @@ fn with_filter(
         }
         Ok(())
     })();
-    fix_primary(&mut items);
+    // Removal shifted positions, and writes nothing primary.
+    let written: &[usize] = if op == OpKind::Remove { &[] } else { &matched };
+    fix_primary(&mut items, written);
     if !items.is_empty() {
         container.insert(name.to_string(), Value::Array(items));
     }
@@ -595,6 +613,37 @@ mod tests {
         assert_eq!(
             out[schema::ENTERPRISE_USER],
             json!({"employeeNumber": "7", "costCenter": "42"})
+        );
+    }
+
+    #[test]
+    fn primary_stays_with_the_value_just_written() {
+        // The home email comes after the work one; marking the *work* one primary again after
+        // moving it to home must leave work primary (the value written, not the last in the list).
+        let out = apply_ok(json!([
+            {"op": "replace", "path": "emails[type eq \"home\"].primary", "value": true},
+            {"op": "replace", "path": "emails[type eq \"work\"].primary", "value": true}
+        ]));
+        let primary: Vec<&str> = out["emails"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["primary"] == true)
+            .filter_map(|e| e["type"].as_str())
+            .collect();
+        assert_eq!(primary, vec!["work"]);
+        assert_eq!(
+            scim_type(json!([{"op": "replace", "path": "emails.primary", "value": true}])),
+            "invalidValue",
+            "every value primary at once"
+        );
+        // A value created from a filter is checked like any value.
+        let long = "x".repeat(3000);
+        assert_eq!(
+            scim_type(
+                json!([{"op": "add", "path": format!("emails[type eq \"{long}\"].value"), "value": "a@b.test"}])
+            ),
+            "invalidValue"
         );
     }
 

@@ -348,15 +348,27 @@ fn compare(target: &Target, op: CompareOp, value: &Value) -> Result<Predicate, S
             }
             let at = chrono::DateTime::parse_from_rfc3339(text)
                 .map_err(|_| bad(format!("{text:?} is not an RFC 3339 date and time")))?;
-            match target {
-                Target::Column(column, _) => Ok(Predicate::Column {
-                    column: *column,
-                    case_exact: true,
-                    op,
-                    operand: Operand::Int(at.timestamp()),
-                }),
-                _ => Err(bad(format!("{name} cannot be filtered on"))),
-            }
+            let Target::Column(column, _) = target else {
+                return Err(bad(format!("{name} cannot be filtered on")));
+            };
+            // Times are stored in whole seconds. Against a time with a fraction, `t >= x.5`
+            // is `t > x`, `t < x.5` is `t <= x`, and nothing equals it.
+            let op = match (op, at.timestamp_subsec_nanos() > 0) {
+                (Op::Eq, true) => {
+                    return Ok(Predicate::Not(Box::new(Predicate::ColumnPresent(
+                        Column::Id,
+                    ))));
+                }
+                (Op::Ge, true) => Op::Gt,
+                (Op::Lt, true) => Op::Le,
+                (op, _) => op,
+            };
+            Ok(Predicate::Column {
+                column: *column,
+                case_exact: true,
+                op,
+                operand: Operand::Int(at.timestamp()),
+            })
         }
         Kind::String | Kind::Reference | Kind::Binary => {
             let Some(text) = value.as_str() else {

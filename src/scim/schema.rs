@@ -216,10 +216,13 @@ impl Schema {
 /// A plural value's `value`, `display`, `type` and `primary`, with these `type` values.
 macro_rules! plural {
     ($name:literal, $types:expr, $description:literal) => {
+        plural!($name, $types, $description, string("value", "The value."))
+    };
+    ($name:literal, $types:expr, $description:literal, $value:expr) => {
         complex(
             $name,
             &[
-                string("value", "The value."),
+                $value,
                 string("display", "A human-readable name, for display only."),
                 string("type", "A label for the value's function.").canonical($types),
                 attr(
@@ -328,7 +331,12 @@ pub static USER_SCHEMA: Schema = Schema {
             &["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"],
             "Instant messaging addresses."
         ),
-        plural!("photos", &["photo", "thumbnail"], "Photo URLs."),
+        plural!(
+            "photos",
+            &["photo", "thumbnail"],
+            "Photo URLs.",
+            attr("value", Kind::Reference, "The photo's URL.").references(&["external"])
+        ),
         complex(
             "addresses",
             &[
@@ -366,7 +374,12 @@ pub static USER_SCHEMA: Schema = Schema {
         .read_only(),
         plural!("entitlements", &[], "Entitlements."),
         plural!("roles", &[], "Roles."),
-        plural!("x509Certificates", &[], "Certificates (DER, base64)."),
+        plural!(
+            "x509Certificates",
+            &[],
+            "Certificates.",
+            attr("value", Kind::Binary, "A DER certificate, base64-encoded.")
+        ),
     ],
 };
 

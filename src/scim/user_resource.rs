@@ -158,6 +158,17 @@ fn read_extension(
     Ok(out)
 }
 
+/// A replacement (PUT, or a PATCH that removed `active`) without `active` keeps the current
+/// state: leaving the attribute out must not reactivate someone the directory deactivated.
+pub fn keep_active(input: &mut UserInput, current: bool) {
+    if !input.resource.contains_key("active") {
+        input.active = current;
+        input
+            .resource
+            .insert("active".to_string(), Value::Bool(current));
+    }
+}
+
 /// One attribute's value, checked against its definition; `None` when it amounts to unassigned
 /// (`null`, an empty list, an empty complex value).
 pub fn read_value(
@@ -257,6 +268,10 @@ fn read_single(
                 }
                 if s.contains('\0') {
                     return Err(invalid(format!("{path} must not contain NUL characters")));
+                }
+                let base64 = |c: char| c.is_ascii_alphanumeric() || "+/=".contains(c);
+                if definition.kind == Kind::Binary && !s.chars().all(base64) {
+                    return Err(invalid(format!("{path} must be base64")));
                 }
                 Ok(Some(value.clone()))
             }

@@ -108,10 +108,11 @@ impl ResourceType for Users {
         body: &Value,
         if_match: IfMatch,
     ) -> Result<Value, ScimError> {
-        let input = user_resource::read(body)?;
+        let mut input = user_resource::read(body)?;
         let password = input.password.clone();
         let row = provisioning::replace(state, caller, id, password.as_deref(), move |current| {
             if_match.check(current.version)?;
+            user_resource::keep_active(&mut input, current.active);
             Ok(Some(input))
         })
         .await?;
@@ -143,10 +144,9 @@ impl ResourceType for Users {
                 return Ok(None);
             }
             // What PATCH produced must still be a valid User (a userName, say).
-            Ok(Some(user_resource::from_resource(
-                patched.resource,
-                patched.password,
-            )?))
+            let mut input = user_resource::from_resource(patched.resource, patched.password)?;
+            user_resource::keep_active(&mut input, current.active);
+            Ok(Some(input))
         })
         .await?;
         render_one(state, &row).await

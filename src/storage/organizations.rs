@@ -269,6 +269,21 @@ pub fn count_with_role(conn: &mut DbConnection, org_id: &str, key: &str) -> Stor
         .get_result(conn)?)
 }
 
+/// How many members hold a role in a membership that is not deactivated (a deactivated admin
+/// cannot manage the organization, so it does not count for the last-admin rule).
+pub fn count_active_with_role(
+    conn: &mut DbConnection,
+    org_id: &str,
+    key: &str,
+) -> StorageResult<i64> {
+    Ok(memberships::table
+        .filter(memberships::organization_id.eq(org_id))
+        .filter(memberships::role_key.eq(key))
+        .filter(memberships::disabled.eq(false))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Stores a membership; `Conflict` when the user is already a member.
 pub fn insert_membership(conn: &mut DbConnection, m: &Membership) -> StorageResult<()> {
     diesel::insert_into(memberships::table)
@@ -364,11 +379,12 @@ pub fn sole_admin_of(conn: &mut DbConnection, user_id: &str) -> StorageResult<Ve
     let administered: Vec<String> = memberships::table
         .filter(memberships::user_id.eq(user_id))
         .filter(memberships::role_key.eq(crate::domain::organization::ADMIN_ROLE))
+        .filter(memberships::disabled.eq(false))
         .select(memberships::organization_id)
         .load(conn)?;
     let mut sole = Vec::new();
     for org_id in administered {
-        if count_with_role(conn, &org_id, crate::domain::organization::ADMIN_ROLE)? <= 1 {
+        if count_active_with_role(conn, &org_id, crate::domain::organization::ADMIN_ROLE)? <= 1 {
             let slug: String = organizations::table
                 .find(&org_id)
                 .select(organizations::slug)

@@ -2,7 +2,7 @@
 //! and which of its SCIM users belong to them.
 
 use super::schema::{scim_group_members, scim_groups, scim_users};
-use super::scim_query::{self, ResourceQuery};
+use super::scim_query::{self, Operand, ResourceQuery};
 use super::{DbConnection, StorageError, StorageResult};
 use crate::clock::UnixTime;
 use diesel::prelude::*;
@@ -200,19 +200,28 @@ pub fn add_members(
     user_ids: &[String],
     now: UnixTime,
 ) -> StorageResult<()> {
-    // One statement per row: a multi-row insert is not available through the connection that
-    // serves both backends.
-    for user_id in user_ids {
-        diesel::insert_into(scim_group_members::table)
-            .values((
-                scim_group_members::scim_group_id.eq(group_id),
-                scim_group_members::scim_user_id.eq(user_id),
-                scim_group_members::organization_id.eq(organization_id),
-                scim_group_members::created_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+    let rows = user_ids
+        .iter()
+        .map(|user_id| {
+            vec![
+                Operand::Text(group_id.to_string()),
+                Operand::Text(user_id.clone()),
+                Operand::Text(organization_id.to_string()),
+                Operand::Int(now),
+            ]
+        })
+        .collect();
+    scim_query::insert_rows(
+        conn,
+        "scim_group_members",
+        &[
+            "scim_group_id",
+            "scim_user_id",
+            "organization_id",
+            "created_at",
+        ],
+        rows,
+    )
 }
 
 /// Removes members.

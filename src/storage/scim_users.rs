@@ -2,7 +2,7 @@
 //! organization, and the values filters search.
 
 use super::schema::{scim_user_values, scim_users};
-use super::scim_query::{self, ResourceQuery};
+use super::scim_query::{self, Operand, ResourceQuery};
 use super::{DbConnection, StorageError, StorageResult};
 use diesel::prelude::*;
 
@@ -63,14 +63,37 @@ pub fn insert(
 }
 
 fn insert_values(conn: &mut DbConnection, values: &[ValueRow]) -> StorageResult<()> {
-    // One statement per row: a multi-row insert is not available through the connection that
-    // serves both backends.
-    for value in values {
-        diesel::insert_into(scim_user_values::table)
-            .values(value)
-            .execute(conn)?;
-    }
-    Ok(())
+    // One multi-row statement (a User has a dozen values: one round trip instead of twelve).
+    let rows = values
+        .iter()
+        .map(|v| {
+            vec![
+                Operand::Text(v.scim_user_id.clone()),
+                Operand::Text(v.organization_id.clone()),
+                Operand::Text(v.attr.clone()),
+                Operand::Text(v.sub.clone()),
+                Operand::Int(i64::from(v.elem)),
+                Operand::Bool(v.in_primary),
+                Operand::Text(v.value.clone()),
+                Operand::Text(v.value_lower.clone()),
+            ]
+        })
+        .collect();
+    scim_query::insert_rows(
+        conn,
+        "scim_user_values",
+        &[
+            "scim_user_id",
+            "organization_id",
+            "attr",
+            "sub",
+            "elem",
+            "in_primary",
+            "value",
+            "value_lower",
+        ],
+        rows,
+    )
 }
 
 /// Replaces a user's stored form and values (the row's `id` and `organization_id` say which).

@@ -260,3 +260,56 @@ both_backends! {
         assert_eq!(account.given_name.as_deref(), Some("Augusta"));
     }
 }
+
+both_backends! {
+    fn memberships_changed_outside_scim_and_deactivated_admins(backend) {
+        let server = TestServer::start(backend);
+        let dir = Directory::connect(&server, "acme");
+        let cli = Cli::on(server.db.clone());
+        let ada = dir.create_user(&okta_user("ada@acme.test", "Ada", "Lovelace"));
+        let ada_id = ada["id"].as_str().expect("id").to_string();
+        server.create_user("boss@acme.test", "a long and unusual passphrase 7");
+        assert_eq!(cli.run(&["member", "add", "--org", "acme", "boss@acme.test", "--role", "admin"], None).code, 0);
+        assert_eq!(cli.run(&["member", "set-role", "--org", "acme", "ada@acme.test", "--role", "admin"], None).code, 0);
+
+        // A deactivated admin manages nothing: the last active admin keeps the role.
+        let off = dir.send("PATCH", &format!("/Users/{ada_id}"), Some(&json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "value": {"active": false}}]
+        })), &[]);
+        assert_eq!(off.status, 200, "{}", off.body);
+        assert_ne!(cli.run(&["member", "set-role", "--org", "acme", "boss@acme.test", "--role", "member"], None).code, 0);
+        assert_ne!(cli.run(&["member", "remove", "--org", "acme", "boss@acme.test"], None).code, 0);
+        // The deactivated admin can be demoted: the active one remains.
+        assert_eq!(cli.run(&["member", "set-role", "--org", "acme", "ada@acme.test", "--role", "member"], None).code, 0);
+
+        // A PUT without `active` keeps the User deactivated.
+        let mut body = okta_user("ada@acme.test", "Ada", "Byron");
+        body.as_object_mut().expect("object").remove("active");
+        body.as_object_mut().expect("object").remove("password");
+        let put = dir.send("PUT", &format!("/Users/{ada_id}"), Some(&body), &[]);
+        assert_eq!((put.status, &put.body["active"]), (200, &json!(false)), "{}", put.body);
+        assert_eq!(members(&server).iter().find(|m| m.0 == "ada@acme.test").map(|m| m.1), Some(true));
+
+        // Times with a fraction of a second compare as such.
+        let created = put.body["meta"]["created"].as_str().expect("created").trim_end_matches('Z').to_string();
+        let count = |filter: String| dir.get(&format!("/Users?filter={}", crate::scim::urlencode(&filter))).body["totalResults"].clone();
+        assert_eq!(count(format!("meta.created ge \"{created}.5Z\"")), json!(0));
+        assert_eq!(count(format!("meta.created eq \"{created}.5Z\"")), json!(0));
+        assert_eq!(count(format!("meta.created lt \"{created}.5Z\"")), json!(1));
+        assert_eq!(count(format!("meta.created le \"{created}.5Z\"")), json!(1));
+        assert_eq!(count(format!("meta.created ge \"{created}Z\"")), json!(1));
+
+        // Removing the member outside SCIM removes the User too. The account stays, outside the
+        // organization now (acme.test is not verified), so the directory cannot pull it back in
+        // by itself; once the person is a member again, it links.
+        assert_eq!(cli.run(&["member", "remove", "--org", "acme", "ada@acme.test"], None).code, 0);
+        dir.get(&format!("/Users/{ada_id}")).assert_error(404, None);
+        dir.post("/Users", &okta_user("ada@acme.test", "Ada", "Lovelace")).assert_error(409, Some("uniqueness"));
+        assert_eq!(cli.run(&["member", "add", "--org", "acme", "ada@acme.test"], None).code, 0);
+        let mut linked = okta_user("ada@acme.test", "Ada", "Lovelace");
+        linked.as_object_mut().expect("object").remove("password");
+        let again = dir.post("/Users", &linked);
+        assert_eq!(again.status, 201, "{}", again.body);
+    }
+}
