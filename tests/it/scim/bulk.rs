@@ -107,6 +107,7 @@ both_backends! {
             {"method": "POST", "path": "/Users", "bulkId": "a", "data": {"userName": "b@acme.test"}}
         ]})).assert_error(400, Some("invalidValue"));
         dir.raw("POST", "/Bulk", "{\"schemas\": [").assert_error(400, Some("invalidSyntax"));
+        dir.post("/Bulk", &json!({"schemas": [BULK], "failOnErrors": 0, "Operations": []})).assert_error(400, Some("invalidValue"));
         let too_many: Vec<Value> = (0..1001).map(|i| json!({"method": "DELETE", "path": format!("/Users/{i}")})).collect();
         dir.post("/Bulk", &json!({"schemas": [BULK], "Operations": too_many})).assert_error(413, None);
         let big = "x".repeat(1_048_577);

@@ -100,6 +100,7 @@ both_backends! {
             "password eq \"x\"",
             "emails[nosuch eq \"x\"]",
             "userName[value eq \"x\"]",
+            vec!["userName pr"; 51].join(" and ").as_str(),
         ] {
             let answer = dir.get(&q(bad));
             answer.assert_error(400, Some("invalidFilter"));

@@ -150,6 +150,7 @@ both_backends! {
             json!({"userName": "no-address"}),
             json!({"userName": "x@acme.test", "password": "short"}),
             json!({"userName": "x\u{0}@acme.test"}),
+            json!({"userName": "x@acme.test", "x509Certificates": [{"value": "not base64!"}]}),
         ] {
             dir.post("/Users", &body).assert_error(400, Some("invalidValue"));
         }
