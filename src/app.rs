@@ -31,6 +31,8 @@ pub struct AppState {
     pub cookies: CookieNames,
     pub trusted_proxies: TrustedProxies,
     pub keys: KeySet,
+    /// The SAML signing and decryption keys.
+    pub saml_keys: crate::crypto::saml_keys::SamlKeys,
     pub asset_hrefs: AssetHrefs,
     /// Outgoing HTTP (client JWKS, back-channel logout): short timeouts, no redirects.
     pub http: reqwest::Client,
@@ -84,6 +86,11 @@ impl AppState {
             &config.data_dir,
             config.is_development(),
         )?;
+        let saml_keys = crate::crypto::saml_keys::SamlKeys::new(
+            master.clone(),
+            &config.issuer,
+            config.saml.key_publish_ahead_seconds,
+        );
         let keys = KeySet::new(master, config.signing_keys.clone());
         let db = Db::new(config.database_target(), &config.database)?;
         let hasher = PasswordHasherPool::start(&config.argon2)?;
@@ -105,6 +112,7 @@ impl AppState {
             cookies,
             trusted_proxies: TrustedProxies::new(&config_proxies),
             keys,
+            saml_keys,
             asset_hrefs: AssetHrefs::new(&config_color),
             http: crate::oidc::backchannel::http_client(),
             client_keys: Default::default(),

@@ -30,6 +30,7 @@ pub mod http;
 pub mod mail;
 pub mod oidc;
 pub mod organizations;
+pub mod saml;
 pub mod scim;
 pub mod server;
 pub mod storage;

@@ -66,6 +66,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<Server> 
             .configure(crate::oidc::routes)
             .configure(crate::admin_api::routes)
             .configure(crate::scim::routes)
+            .configure(crate::saml::routes)
             .configure(|cfg| crate::web::routes(cfg, development))
             .default_service(web::to(not_found))
     })

@@ -17,6 +17,8 @@ pub struct SweepCounts {
     pub audit_events: usize,
     pub webhook_messages: usize,
     pub idempotency_keys: usize,
+    /// SAML requests and remembered assertion ids past their time.
+    pub saml: usize,
 }
 
 /// One sweep.
@@ -49,6 +51,7 @@ pub async fn sweep(state: &AppState) -> Result<SweepCounts, AccountError> {
                 links: one_time_tokens::delete_expired(conn, link_cutoff)?,
                 counters: throttle_counters::delete_stale(conn, counter_cutoff, now)?,
                 tokens: grants::delete_dead(conn, now)?,
+                saml: crate::storage::saml_sign_ins::sweep(conn, now)?,
             })
         })
         .await?)

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod openapi;
 pub mod organizations;
 pub mod problem;
+pub mod saml_connections;
 pub mod scim_group_roles;
 pub mod scim_tokens;
 pub mod users;
@@ -164,6 +165,7 @@ pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
             .configure(organizations::routes)
             .configure(domains::routes)
             .configure(scim_tokens::routes)
+            .configure(saml_connections::routes)
             .configure(scim_group_roles::routes)
             .configure(clients::routes)
             .configure(audit::routes)

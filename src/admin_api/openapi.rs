@@ -2,7 +2,8 @@
 //! request and response types, served at `/admin/v1/openapi.json`.
 
 use super::{
-    audit, clients, domains, organizations, problem, scim_group_roles, scim_tokens, users, webhooks,
+    audit, clients, domains, organizations, problem, saml_connections, scim_group_roles,
+    scim_tokens, users, webhooks,
 };
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -37,6 +38,8 @@ impl Modify for ApiKeyScheme {
         domains::verify,
         scim_tokens::list, scim_tokens::create, scim_tokens::revoke,
         scim_group_roles::list, scim_group_roles::set, scim_group_roles::remove,
+        saml_connections::list, saml_connections::create, saml_connections::get,
+        saml_connections::update, saml_connections::delete,
         clients::list, clients::create, clients::get, clients::update, clients::delete,
         clients::rotate_secret,
         audit::list,

@@ -26,6 +26,8 @@ pub enum Actor {
     Directory(String),
     /// Tessera itself (a sweep, a detected token reuse).
     System,
+    /// An organization's IdP over a SAML connection (the connection's id).
+    Saml(String),
 }
 
 impl Actor {
@@ -38,6 +40,7 @@ impl Actor {
             Actor::ApiKey(id) => ("api_key", Some(id.clone())),
             Actor::Directory(id) => ("scim_token", Some(id.clone())),
             Actor::System => ("system", None),
+            Actor::Saml(id) => ("saml_connection", Some(id.clone())),
         }
     }
 }

@@ -29,6 +29,99 @@ pub enum KeysCommand {
     },
     /// Take a rotated key out of the JWKS now (tokens it signed stop verifying).
     Retire { kid: String },
+    /// SAML keys (certificates in SAML metadata): list, rotate, retire.
+    #[command(subcommand)]
+    Saml(SamlKeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SamlKeysCommand {
+    /// Every SAML key: signing, next (published, signing later), previous, retired.
+    List,
+    /// Add the next key: in metadata at once, signing after `saml.key_publish_ahead_seconds`
+    /// (so partners refreshing metadata know it first), or now with --now.
+    Rotate {
+        #[arg(long)]
+        now: bool,
+    },
+    /// Take a key out of metadata (not the one signing now).
+    Retire { id: String },
+}
+
+fn saml_key_error(error: crate::crypto::saml_keys::SamlKeyError) -> CliError {
+    use crate::crypto::saml_keys::SamlKeyError;
+    match error {
+        SamlKeyError::NotRetirable(id) => CliError::NotFound {
+            what: "retirable SAML key",
+            key: id,
+        },
+        SamlKeyError::Storage(crate::storage::StorageError::Unavailable(_)) => {
+            CliError::Unavailable
+        }
+        other => CliError::Failed(other.to_string()),
+    }
+}
+
+fn run_saml(
+    state: &crate::app::AppState,
+    json: bool,
+    command: SamlKeysCommand,
+    now: i64,
+) -> Result<(), CliError> {
+    let keys = &state.saml_keys;
+    keys.ensure(&state.db, now).map_err(saml_key_error)?;
+    match command {
+        SamlKeysCommand::List => {
+            let all = keys.list(&state.db, now).map_err(saml_key_error)?;
+            if json {
+                print_json(&serde_json::to_value(&all).unwrap_or_default());
+            } else {
+                println!(
+                    "{:<32}  {:<8}  {:<25}  SHA-256",
+                    "ID", "STATUS", "SIGNS FROM"
+                );
+                for key in all {
+                    let from = chrono::DateTime::from_timestamp(key.signs_from, 0)
+                        .map(|d| d.to_rfc3339())
+                        .unwrap_or_default();
+                    println!(
+                        "{:<32}  {:<8}  {:<25}  {}",
+                        key.id, key.status, from, key.fingerprint
+                    );
+                }
+            }
+        }
+        SamlKeysCommand::Rotate { now: immediately } => {
+            let key = keys
+                .rotate(&state.db, now, immediately)
+                .map_err(saml_key_error)?;
+            crate::audit::record_blocking(
+                state,
+                crate::audit::cli("samlKey.rotated", "saml_key", &key.id),
+            );
+            if json {
+                print_json(&serde_json::to_value(&key).unwrap_or_default());
+            } else {
+                let from = chrono::DateTime::from_timestamp(key.signs_from, 0)
+                    .map(|d| d.to_rfc3339())
+                    .unwrap_or_default();
+                println!("{} is published now and signs from {from}", key.id);
+            }
+        }
+        SamlKeysCommand::Retire { id } => {
+            keys.retire(&state.db, &id, now).map_err(saml_key_error)?;
+            crate::audit::record_blocking(
+                state,
+                crate::audit::cli("samlKey.retired", "saml_key", &id),
+            );
+            if json {
+                print_json(&serde_json::json!({ "retired": id }));
+            } else {
+                println!("retired {id}: it is no longer in SAML metadata");
+            }
+        }
+    }
+    Ok(())
 }
 
 fn key_error(error: KeyError) -> CliError {
@@ -51,6 +144,7 @@ pub fn run(config: Config, args: KeysArgs) -> Result<(), CliError> {
     let now = SystemClock.now();
     state.keys.ensure(&state.db, now).map_err(key_error)?;
     match args.command {
+        KeysCommand::Saml(command) => run_saml(&state, args.json, command, now)?,
         KeysCommand::List => {
             let keys = KeySet::list(&state.db, now).map_err(key_error)?;
             if args.json {

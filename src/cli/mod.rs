@@ -13,6 +13,7 @@ pub mod migrate;
 pub mod org;
 pub mod output;
 pub mod role;
+pub mod saml;
 pub mod scim;
 pub mod serve;
 pub mod user;
@@ -66,6 +67,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Manage SCIM directory connections.
     Scim(scim::ScimArgs),
+    /// Manage SAML enterprise connections.
+    Saml(saml::SamlArgs),
     /// Manage admin API keys.
     Apikey(apikey::ApiKeyArgs),
     /// Manage an organization's verified domains.
@@ -122,6 +125,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Domain(args) => args.json,
         Command::Apikey(args) => args.json,
         Command::Scim(args) => args.json,
+        Command::Saml(args) => args.json,
         _ => false,
     };
     let result = run(cli);
@@ -156,6 +160,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Domain(args) => domain::run(loaded.config, args),
         Command::Apikey(args) => apikey::run(loaded.config, args),
         Command::Scim(args) => scim::run(loaded.config, args),
+        Command::Saml(args) => saml::run(loaded.config, args),
     }
 }
 

@@ -38,6 +38,13 @@ pub fn run(loaded: Loaded) -> Result<(), CliError> {
     for kid in created {
         tracing::info!(%kid, "signing key created");
     }
+    if let Some(id) = state
+        .saml_keys
+        .ensure(&state.db, crate::clock::Clock::now(state.clock.as_ref()))
+        .map_err(|e| CliError::Failed(format!("SAML keys: {e}")))?
+    {
+        tracing::info!(%id, "SAML key created");
+    }
     let demo = demo_client(&state);
     let listener = std::net::TcpListener::bind(&state.config.bind)
         .map_err(|e| CliError::Failed(format!("cannot listen on {}: {e}", state.config.bind)))?;

@@ -48,6 +48,7 @@ pub struct Config {
     pub audit: AuditConfig,
     pub webhooks: WebhookConfig,
     pub organizations: OrganizationConfig,
+    pub saml: SamlConfig,
     pub database: DatabaseConfig,
     pub argon2: Argon2Config,
     pub session: SessionConfig,
@@ -78,6 +79,7 @@ impl Default for Config {
             audit: AuditConfig::default(),
             webhooks: WebhookConfig::default(),
             organizations: OrganizationConfig::default(),
+            saml: SamlConfig::default(),
             database: DatabaseConfig::default(),
             argon2: Argon2Config::default(),
             session: SessionConfig::default(),
@@ -180,6 +182,31 @@ impl Default for OrganizationConfig {
         Self {
             invitation_days: 7,
             create_from_pages: false,
+        }
+    }
+}
+
+/// SAML 2.0 (enterprise connections and SAML apps).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SamlConfig {
+    /// Clock difference tolerated against an IdP's NotBefore and NotOnOrAfter.
+    pub clock_skew_seconds: i64,
+    /// How long an AuthnRequest waits for its response.
+    pub request_lifetime_seconds: i64,
+    /// How long a rotated-in SAML key is published in metadata before it signs.
+    pub key_publish_ahead_seconds: i64,
+    /// The largest SAMLResponse accepted, in bytes once decoded.
+    pub max_response_bytes: usize,
+}
+
+impl Default for SamlConfig {
+    fn default() -> Self {
+        Self {
+            clock_skew_seconds: 120,
+            request_lifetime_seconds: 600,
+            key_publish_ahead_seconds: 7 * 24 * 3600,
+            max_response_bytes: 256 * 1024,
         }
     }
 }

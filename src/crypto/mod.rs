@@ -4,6 +4,7 @@
 pub mod master_key;
 pub mod password_hasher;
 pub mod random;
+pub mod saml_keys;
 pub mod secret_digest;
 pub mod server_key;
 pub mod signed_value;

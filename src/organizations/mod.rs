@@ -37,6 +37,12 @@ impl From<FieldError> for OrgError {
     }
 }
 
+impl From<diesel::result::Error> for OrgError {
+    fn from(error: diesel::result::Error) -> Self {
+        StorageError::from(error).into()
+    }
+}
+
 impl From<StorageError> for OrgError {
     fn from(error: StorageError) -> Self {
         match error {

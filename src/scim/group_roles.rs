@@ -51,23 +51,61 @@ pub fn sync_in(
             .insert(g.display_name.to_lowercase());
     }
     for (scim_id, user_id) in accounts {
-        let names = groups.get(&scim_id);
-        let wanted = mappings
+        let context = MappingContext {
+            org_id,
+            default_role: &org.default_role,
+            mappings: &mappings,
+            roles: &roles,
+        };
+        context.apply(
+            c,
+            &user_id,
+            groups.get(&scim_id),
+            actor,
+            "scim_group_mapping",
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// What deciding a role from groups needs, loaded once.
+struct MappingContext<'a> {
+    org_id: &'a str,
+    default_role: &'a str,
+    mappings: &'a [GroupRole],
+    roles: &'a HashSet<String>,
+}
+
+impl MappingContext<'_> {
+    /// Gives the member the role their groups (lowercase names) map to; the change fires
+    /// `organizationMembership.updated` and is audited with `reason`.
+    fn apply(
+        &self,
+        c: &mut DbConnection,
+        user_id: &str,
+        names: Option<&HashSet<String>>,
+        actor: &Actor,
+        reason: &'static str,
+        now: UnixTime,
+    ) -> Result<(), StorageError> {
+        let wanted = self
+            .mappings
             .iter()
             .find(|m| {
-                roles.contains(&m.role_key)
+                self.roles.contains(&m.role_key)
                     && names.is_some_and(|n| n.contains(&m.group_name_lower))
             })
             .map(|m| m.role_key.clone())
-            .unwrap_or_else(|| org.default_role.clone());
-        let Some(mut membership) = organizations::membership(c, org_id, &user_id)? else {
-            continue;
+            .unwrap_or_else(|| self.default_role.to_string());
+        let Some(mut membership) = organizations::membership(c, self.org_id, user_id)? else {
+            return Ok(());
         };
         if membership.role == wanted {
-            continue;
+            return Ok(());
         }
         let previous = std::mem::replace(&mut membership.role, wanted);
-        organizations::set_role(c, org_id, &user_id, &membership.role, now)?;
+        organizations::set_role(c, self.org_id, user_id, &membership.role, now)?;
         membership.updated_at = now;
         webhooks::emit_in(
             c,
@@ -78,15 +116,48 @@ pub fn sync_in(
         audit::record_in(
             c,
             Event::new("organizationMembership.updated", actor.clone())
-                .target("user", user_id.clone())
-                .organization(org_id.to_string())
+                .target("user", user_id.to_string())
+                .organization(self.org_id.to_string())
                 .detail("role", membership.role.clone())
                 .detail("previous_role", previous)
-                .detail("reason", "scim_group_mapping"),
+                .detail("reason", reason),
             now,
         )?;
+        Ok(())
     }
-    Ok(())
+}
+
+/// Gives one member the role their groups map to (group names as an IdP asserted them), when
+/// the organization maps any group: the same rule as for directory members. SAML sign-ins use it
+/// for members SAML added.
+pub fn follow_groups_in(
+    c: &mut DbConnection,
+    org_id: &str,
+    user_id: &str,
+    group_names: &[String],
+    actor: &Actor,
+    reason: &'static str,
+    now: UnixTime,
+) -> Result<(), StorageError> {
+    let mappings = store::list(c, org_id)?;
+    if mappings.is_empty() {
+        return Ok(());
+    }
+    let Some(org) = organizations::find(c, org_id)? else {
+        return Ok(());
+    };
+    let roles: HashSet<String> = organizations::roles(c, org_id)?
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    let names: HashSet<String> = group_names.iter().map(|n| n.to_lowercase()).collect();
+    MappingContext {
+        org_id,
+        default_role: &org.default_role,
+        mappings: &mappings,
+        roles: &roles,
+    }
+    .apply(c, user_id, Some(&names), actor, reason, now)
 }
 
 /// The actor of a directory's request.

@@ -96,7 +96,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     scim_user_values,
     scim_groups,
     scim_group_members,
-    scim_group_roles
+    scim_group_roles,
+    saml_keys,
+    saml_connections,
+    saml_connection_domains,
+    saml_requests,
+    saml_seen_assertions,
+    saml_identities
 );
 
 diesel::table! {
@@ -470,3 +476,77 @@ diesel::table! {
 diesel::joinable!(scim_groups -> organizations (organization_id));
 diesel::joinable!(scim_group_members -> scim_groups (scim_group_id));
 diesel::joinable!(scim_group_members -> scim_users (scim_user_id));
+
+diesel::table! {
+    saml_keys (id) {
+        id -> Text,
+        private_key -> Text,
+        certificate -> Text,
+        created_at -> BigInt,
+        signs_from -> BigInt,
+        retired_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    saml_connections (id) {
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        idp_entity_id -> Text,
+        sso_url -> Text,
+        certificates -> Text,
+        sign_requests -> Bool,
+        allow_idp_initiated -> Bool,
+        default_target -> Nullable<Text>,
+        mandatory -> Bool,
+        email_attribute -> Nullable<Text>,
+        given_name_attribute -> Nullable<Text>,
+        family_name_attribute -> Nullable<Text>,
+        groups_attribute -> Nullable<Text>,
+        metadata_url -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    saml_connection_domains (domain) {
+        domain -> Text,
+        connection_id -> Text,
+    }
+}
+
+diesel::table! {
+    saml_requests (id) {
+        id -> Text,
+        connection_id -> Text,
+        relay_digest -> Text,
+        return_to -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    saml_seen_assertions (connection_id, assertion_id) {
+        connection_id -> Text,
+        assertion_id -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    saml_identities (connection_id, name_id) {
+        connection_id -> Text,
+        name_id -> Text,
+        user_id -> Text,
+        created_membership -> Bool,
+        created_at -> BigInt,
+        last_sign_in_at -> BigInt,
+    }
+}
+
+diesel::joinable!(saml_connections -> organizations (organization_id));
+diesel::joinable!(saml_connection_domains -> saml_connections (connection_id));

@@ -22,6 +22,8 @@ pub struct SignInForm {
     pub email: String,
     pub password: String,
     pub return_to: Option<String>,
+    /// "Continue with SSO": sign in through the email domain's SAML connection.
+    pub sso: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

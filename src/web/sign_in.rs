@@ -92,6 +92,47 @@ pub async fn submit(
         let (page, view) = view(&req, &state, String::new(), return_to, errors, None);
         return Ok(page.respond(StatusCode::BAD_REQUEST, view.render()));
     }
+    // Home-realm discovery: an address at a domain with a SAML connection goes to its IdP when
+    // the person asks for SSO, sends no password, or the connection is mandatory.
+    if let Ok(email) = crate::domain::EmailAddress::parse(&form.email) {
+        let domain = email.domain().to_string();
+        let connection = state
+            .db
+            .run(move |conn| crate::storage::saml_connections::for_domain(conn, &domain))
+            .await
+            .map_err(crate::accounts::AccountError::from)?;
+        match connection {
+            Some(c) if c.mandatory || form.sso.is_some() || form.password.is_empty() => {
+                let mut location = format!("/saml/sp/{}/sso", c.id);
+                if let Some(path) = &return_to {
+                    location.push_str("?return_to=");
+                    location.extend(url::form_urlencoded::byte_serialize(path.as_bytes()));
+                }
+                return Ok(see_other(&location));
+            }
+            None if form.sso.is_some() => {
+                let errors = Errors::one(
+                    "form",
+                    "Single sign-on is not set up for this email domain. Sign in with your password.",
+                );
+                let email = form.email.trim().to_string();
+                let (page, view) = view(&req, &state, email, return_to, errors, None);
+                return Ok(page.respond(StatusCode::BAD_REQUEST, view.render()));
+            }
+            _ => {}
+        }
+    } else if form.sso.is_some() {
+        let errors = Errors::one("email", "Enter your work email address.");
+        let (page, view) = view(
+            &req,
+            &state,
+            form.email.trim().to_string(),
+            return_to,
+            errors,
+            None,
+        );
+        return Ok(page.respond(StatusCode::BAD_REQUEST, view.render()));
+    }
     let client = client_info(&req, &state);
     let device = req
         .cookie(&state.cookies.device)

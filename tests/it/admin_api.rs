@@ -457,7 +457,7 @@ fn the_openapi_document_lists_only_what_is_served() {
             );
         }
     }
-    assert_eq!(operations, 50, "every operation of the API is documented");
+    assert_eq!(operations, 55, "every operation of the API is documented");
 }
 
 both_backends! {

@@ -14,6 +14,7 @@ mod invitations;
 mod oidc;
 mod ops;
 mod organizations;
+mod saml;
 mod scim;
 mod storage;
 mod web;

@@ -1,0 +1,41 @@
+//! Tessera as the service provider of an organization's IdP (enterprise connections).
+
+pub mod acs;
+pub mod authn_request;
+pub mod checks;
+pub mod decrypt;
+pub mod metadata;
+pub mod sign_in;
+pub mod sso;
+pub mod verify;
+
+use super::error::SamlError;
+use crate::app::AppState;
+use crate::crypto::saml_keys::{SamlKey, SamlKeyError};
+use crate::storage::DbConnection;
+
+impl From<SamlKeyError> for SamlError {
+    fn from(error: SamlKeyError) -> Self {
+        match error {
+            SamlKeyError::Storage(e) => SamlError::Storage(e),
+            other => SamlError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Makes sure a SAML key signs (the first SAML request of a new server creates one).
+pub async fn ensure_keys(state: &AppState) -> Result<(), SamlError> {
+    if state.saml_keys.is_ready() {
+        return Ok(());
+    }
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || state.saml_keys.ensure(&state.db, state.clock.now()))
+        .await
+        .map_err(|e| SamlError::Internal(e.to_string()))??;
+    Ok(())
+}
+
+/// The key that signs now (after [`ensure_keys`]).
+pub fn signing_key(state: &AppState, conn: &mut DbConnection) -> Result<SamlKey, SamlError> {
+    Ok(state.saml_keys.signing(conn, state.clock.now())?)
+}
