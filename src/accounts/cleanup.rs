@@ -51,7 +51,8 @@ pub async fn sweep(state: &AppState) -> Result<SweepCounts, AccountError> {
                 links: one_time_tokens::delete_expired(conn, link_cutoff)?,
                 counters: throttle_counters::delete_stale(conn, counter_cutoff, now)?,
                 tokens: grants::delete_dead(conn, now)?,
-                saml: crate::storage::saml_sign_ins::sweep(conn, now)?,
+                saml: crate::storage::saml_sign_ins::sweep(conn, now)?
+                    + crate::storage::saml_apps::sweep(conn, now)?,
             })
         })
         .await?)

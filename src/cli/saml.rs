@@ -1,5 +1,6 @@
 //! `tessera saml connection add|list|show|update|delete --org ORG`: enterprise connections (an
 //! organization's IdP signs its people in; Tessera is the SP).
+//! `tessera saml app add|list|show|update|delete`: SAML apps (Tessera is their IdP).
 
 use super::exit::CliError;
 use super::org::{org_error, org_error_for, with_state};
@@ -8,6 +9,7 @@ use crate::app::AppState;
 use crate::audit::{self, Actor, Event};
 use crate::config::Config;
 use crate::saml::connections::{self, AttributeNames, Connection, ConnectionSettings, IdpSource};
+use crate::saml::idp::apps::{self, App, AppSettings, SpSource};
 use clap::{Args, Subcommand};
 
 #[derive(Debug, Args)]
@@ -29,6 +31,183 @@ pub enum SamlCommand {
         #[command(subcommand)]
         command: ConnectionCommand,
     },
+    /// SAML apps: service providers that use Tessera as their IdP.
+    App {
+        #[command(subcommand)]
+        command: AppCommand,
+    },
+}
+
+/// Where the SP's settings come from, and what to set.
+#[derive(Debug, Args, Default)]
+pub struct AppOptions {
+    /// SP metadata from a URL (https).
+    #[arg(long)]
+    metadata_url: Option<String>,
+    /// SP metadata from a file.
+    #[arg(long)]
+    metadata_file: Option<std::path::PathBuf>,
+    /// By hand: the SP's entity id (with --acs-url).
+    #[arg(long)]
+    entity_id: Option<String>,
+    /// By hand: the SP's assertion consumer service URL (HTTP-POST).
+    #[arg(long)]
+    acs_url: Option<String>,
+    /// The SP's certificate(s), PEM: verifies its signed requests, encrypts assertions to it.
+    #[arg(long)]
+    cert_file: Option<std::path::PathBuf>,
+    /// The SP's SingleLogoutService URL (HTTP-Redirect); empty clears it.
+    #[arg(long)]
+    slo_url: Option<String>,
+    #[arg(long)]
+    name: Option<String>,
+    /// email (default), persistent (stable per app, opaque) or transient.
+    #[arg(long)]
+    name_id_format: Option<String>,
+    /// Require signed AuthnRequests (default: as the SP's metadata says).
+    #[arg(long)]
+    requests_signed: Option<bool>,
+    /// Encrypt assertions to the SP's certificate (AES-256-GCM, RSA-OAEP).
+    #[arg(long)]
+    encrypt_assertions: Option<bool>,
+    /// The organization whose role and groups the assertion carries (and whose members only
+    /// may use the app); empty detaches it.
+    #[arg(long)]
+    org: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Register a service provider; prints what its admin needs (IdP metadata URL).
+    Add(AppOptions),
+    List,
+    Show {
+        id: String,
+    },
+    /// Change an app (a new metadata source replaces its entity id, ACS and SLO URLs).
+    Update {
+        id: String,
+        #[command(flatten)]
+        options: AppOptions,
+    },
+    Delete {
+        id: String,
+    },
+}
+
+fn app_settings(options: AppOptions, adding: bool) -> Result<AppSettings, CliError> {
+    let manual = options.entity_id.is_some() || options.acs_url.is_some();
+    let sources = [
+        options.metadata_url.is_some(),
+        options.metadata_file.is_some(),
+        manual,
+    ]
+    .iter()
+    .filter(|s| **s)
+    .count();
+    if sources > 1 || (adding && sources == 0) {
+        return Err(CliError::Usage(
+            "give one of --metadata-url, --metadata-file, or --entity-id with --acs-url".into(),
+        ));
+    }
+    let source = if let Some(url) = options.metadata_url {
+        Some(SpSource::MetadataUrl(url))
+    } else if let Some(path) = &options.metadata_file {
+        Some(SpSource::MetadataXml(read_file(path, "metadata file")?))
+    } else if manual {
+        let (Some(entity_id), Some(acs_url)) = (options.entity_id, options.acs_url) else {
+            return Err(CliError::Usage(
+                "--entity-id and --acs-url go together".into(),
+            ));
+        };
+        Some(SpSource::Manual { entity_id, acs_url })
+    } else {
+        None
+    };
+    Ok(AppSettings {
+        name: options.name,
+        source,
+        certificates_pem: options
+            .cert_file
+            .map(|path| read_file(&path, "certificate file"))
+            .transpose()?,
+        slo_url: options
+            .slo_url
+            .map(|u| if u.is_empty() { None } else { Some(u) }),
+        requests_signed: options.requests_signed,
+        encrypt_assertions: options.encrypt_assertions,
+        name_id_format: options.name_id_format,
+        organization: options
+            .org
+            .map(|o| if o.is_empty() { None } else { Some(o) }),
+    })
+}
+
+fn print_app(app: &App, json: bool) {
+    if json {
+        print_json(&serde_json::to_value(app).unwrap_or_default());
+        return;
+    }
+    println!("{}  {}", app.id, app.name);
+    println!("  SP entity id:    {}", app.entity_id);
+    println!("  ACS URLs:        {}", app.acs_urls.join(", "));
+    println!("  NameID format:   {}", app.name_id_format);
+    println!("  IdP metadata:    {}", app.idp_metadata_url);
+    println!("  IdP SSO URL:     {}", app.sso_url);
+    println!("  sign-in link:    {}", app.start_url);
+}
+
+fn run_app(config: Config, json: bool, command: AppCommand) -> Result<(), CliError> {
+    let audited = |state: &AppState, action: &'static str, app: &App| {
+        audit::record_blocking(
+            state,
+            Event::new(action, Actor::Cli).target("saml_app", app.id.clone()),
+        );
+    };
+    with_state(config, async move |state: &AppState| {
+        match command {
+            AppCommand::Add(options) => {
+                let app = apps::add(state, app_settings(options, true)?)
+                    .await
+                    .map_err(|e| org_error(e, ""))?;
+                audited(state, "samlApp.created", &app);
+                print_app(&app, json);
+            }
+            AppCommand::List => {
+                let all = apps::list(state).await.map_err(|e| org_error(e, ""))?;
+                if json {
+                    print_json(&serde_json::to_value(&all).unwrap_or_default());
+                } else {
+                    all.iter().for_each(|a| print_app(a, false));
+                }
+            }
+            AppCommand::Show { id } => {
+                let app = apps::show(state, &id)
+                    .await
+                    .map_err(|e| org_error(e, &id))?;
+                print_app(&app, json);
+            }
+            AppCommand::Update { id, options } => {
+                let app = apps::update(state, &id, app_settings(options, false)?)
+                    .await
+                    .map_err(|e| org_error(e, &id))?;
+                audited(state, "samlApp.updated", &app);
+                print_app(&app, json);
+            }
+            AppCommand::Delete { id } => {
+                let app = apps::delete(state, &id)
+                    .await
+                    .map_err(|e| org_error(e, &id))?;
+                audited(state, "samlApp.deleted", &app);
+                if json {
+                    print_json(&serde_json::json!({ "deleted": id }));
+                } else {
+                    println!("deleted {id}");
+                }
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Where the IdP's settings come from, and what to set.
@@ -202,7 +381,10 @@ fn audited(state: &AppState, action: &'static str, connection: &Connection) {
 /// Runs a saml command.
 pub fn run(config: Config, args: SamlArgs) -> Result<(), CliError> {
     let json = args.json;
-    let SamlCommand::Connection { org, command } = args.command;
+    let (org, command) = match args.command {
+        SamlCommand::Connection { org, command } => (org, command),
+        SamlCommand::App { command } => return run_app(config, json, command),
+    };
     if org.is_empty() {
         return Err(CliError::Usage("--org is required".into()));
     }

@@ -348,6 +348,8 @@ pub async fn remove(
         let org = find_in(c, &org)?;
         let row = find_domain(c, &org.id, &domain_name)?;
         store::delete(c, &row.id)?;
+        // SAML connections stop serving it (their domains rest on this claim).
+        crate::storage::saml_connections::forget_domain(c, &row.domain)?;
         audit::record_in(
             c,
             Event::new("organizationDomain.deleted", actor)

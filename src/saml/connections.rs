@@ -123,12 +123,12 @@ fn shown(state: &AppState, row: SamlConnectionRow, domains: Vec<String>) -> Conn
     }
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> OrgError {
+pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> OrgError {
     OrgError::Invalid(FieldError::new(field, message))
 }
 
 /// An http(s) URL; plain http only for this machine (development and tests).
-fn check_url(field: &'static str, text: &str) -> Result<String, OrgError> {
+pub(crate) fn check_url(field: &'static str, text: &str) -> Result<String, OrgError> {
     let url = url::Url::parse(text.trim()).map_err(|_| invalid(field, "is not a URL"))?;
     let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     match url.scheme() {
@@ -142,7 +142,7 @@ fn check_url(field: &'static str, text: &str) -> Result<String, OrgError> {
     Ok(url.to_string())
 }
 
-fn check_text(field: &'static str, text: &str, max: usize) -> Result<String, OrgError> {
+pub(crate) fn check_text(field: &'static str, text: &str, max: usize) -> Result<String, OrgError> {
     let text = text.trim();
     if text.is_empty() || text.len() > max || text.chars().any(char::is_control) {
         return Err(invalid(field, format!("must be 1 to {max} characters")));
@@ -188,6 +188,11 @@ async fn resolve(
 ) -> Result<(IdpMetadata, Option<String>), OrgError> {
     let read = |field: &'static str, xml: &str| {
         metadata_read::read_idp(xml).map_err(|e| invalid(field, e.to_string()))
+    };
+    let read = |field: &'static str, xml: &str| {
+        let idp = read(field, xml)?;
+        check_url(field, &idp.sso_url)?;
+        Ok::<_, OrgError>(idp)
     };
     Ok(match source {
         IdpSource::MetadataXml(xml) => (read("metadata", xml)?, None),
@@ -285,7 +290,7 @@ fn apply(row: &mut SamlConnectionRow, settings: &ConnectionSettings) -> Result<(
     Ok(())
 }
 
-fn conflict(error: StorageError, field: &'static str, what: &str) -> OrgError {
+pub(crate) fn conflict(error: StorageError, field: &'static str, what: &str) -> OrgError {
     match error {
         StorageError::Conflict { .. } => OrgError::Conflict(FieldError::new(field, what)),
         other => other.into(),

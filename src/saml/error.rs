@@ -76,6 +76,9 @@ pub enum SamlError {
     Account(String),
     #[error("no such connection")]
     UnknownConnection,
+    /// A request from a service provider nobody registered.
+    #[error("no SAML app with entity id {0:?}")]
+    UnknownApp(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("internal: {0}")]
@@ -111,6 +114,7 @@ impl SamlError {
             SamlError::Subject(_) => "subject",
             SamlError::Account(_) => "account",
             SamlError::UnknownConnection => "unknown_connection",
+            SamlError::UnknownApp(_) => "unknown_app",
             SamlError::Storage(_) => "storage",
             SamlError::Internal(_) => "internal",
         }
@@ -130,6 +134,11 @@ impl SamlError {
             SamlError::UnknownConnection => (
                 "Page not found",
                 "This single sign-on connection does not exist.".into(),
+            ),
+            SamlError::UnknownApp(_) => (
+                "Unknown application",
+                "The application that sent you here is not registered. Tell its administrator."
+                    .into(),
             ),
             SamlError::RequestUsed | SamlError::Expired | SamlError::UnknownRequest => (
                 "Your sign-in has expired",
@@ -153,7 +162,7 @@ impl SamlError {
         match self {
             SamlError::Storage(StorageError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             SamlError::Storage(_) | SamlError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            SamlError::UnknownConnection => StatusCode::NOT_FOUND,
+            SamlError::UnknownConnection | SamlError::UnknownApp(_) => StatusCode::NOT_FOUND,
             SamlError::Account(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::BAD_REQUEST,
         }

@@ -14,9 +14,13 @@
 pub mod certificates;
 pub mod connections;
 pub mod error;
+pub mod idp;
 pub mod metadata_read;
+pub mod signature_shape;
 pub mod sp;
+pub mod xml_encryption;
 pub mod xml_guard;
+pub mod xml_signature;
 
 use actix_web::web;
 
@@ -49,7 +53,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .error_handler(sp::acs::form_error),
             )
             .route(web::post().to(sp::acs::receive)),
-    );
+    )
+    .route("/saml/idp/metadata", web::get().to(idp::metadata::serve))
+    .route("/saml/idp/sso", web::get().to(idp::sso::redirect_binding))
+    .route("/saml/idp/sso", web::post().to(idp::sso::post_binding))
+    .route("/saml/idp/resume/{id}", web::get().to(idp::sso::resume))
+    .route("/saml/idp/apps/{app}/start", web::get().to(idp::sso::start))
+    .route("/saml/idp/slo", web::get().to(idp::slo::redirect_binding))
+    .route("/saml/idp/slo", web::post().to(idp::slo::post_binding));
 }
 
 /// Text escaped for XML content and attribute values.

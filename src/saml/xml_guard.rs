@@ -76,6 +76,10 @@ pub fn check(xml: &str) -> Result<Shape, SamlError> {
                         .map_err(|e| SamlError::Malformed(format!("attribute: {e}")))?
                         .map(|a| String::from_utf8_lossy(&a.value).into_owned());
                 }
+                if in_encrypted > 0 && (name == b"Assertion" || name == b"Signature") {
+                    // Encrypted content is ciphertext: plaintext there is a hiding place.
+                    return Err(SamlError::Wrapped);
+                }
                 if (name == b"Assertion" || name == b"EncryptedAssertion") && in_encrypted == 0 {
                     shape.assertions.push((id_of(element)?, depth));
                 }
@@ -90,6 +94,11 @@ pub fn check(xml: &str) -> Result<Shape, SamlError> {
                 for attribute in element.attributes() {
                     let attribute =
                         attribute.map_err(|e| SamlError::Malformed(format!("attribute: {e}")))?;
+                    let key = attribute.key.as_ref();
+                    if key != b"ID" && local(key) == b"ID" {
+                        // libxml2 may take a prefixed ID for the element's ID; we read `ID`.
+                        return Err(SamlError::Malformed("prefixed ID attribute".into()));
+                    }
                     if attribute.value.contains(&b'&') {
                         let value = attribute.value.as_ref();
                         check_references(value)?;
@@ -114,7 +123,17 @@ pub fn check(xml: &str) -> Result<Shape, SamlError> {
                 }
             }
             Event::Eof => break,
-            Event::Decl(_) | Event::CData(_) => {}
+            Event::Decl(ref declaration) => {
+                // libxml2 honours a declared encoding (UTF-7 would hide markup from this scan).
+                if let Some(encoding) = declaration.encoding() {
+                    let encoding =
+                        encoding.map_err(|e| SamlError::Malformed(format!("declaration: {e}")))?;
+                    if !encoding.eq_ignore_ascii_case(b"UTF-8") {
+                        return Err(SamlError::Malformed("only UTF-8 is read".into()));
+                    }
+                }
+            }
+            Event::CData(_) => {}
         }
     }
     if roots == 0 {
@@ -174,7 +193,12 @@ mod tests {
         let deep = "<a>".repeat(60) + &"</a>".repeat(60);
         assert!(matches!(check(&deep), Err(SamlError::Malformed(_))));
         let hidden = r#"<r><EncryptedAssertion><Signature/></EncryptedAssertion></r>"#;
-        let shape = check(hidden).unwrap();
+        assert!(matches!(check(hidden), Err(SamlError::Wrapped)));
+        let shape =
+            check("<r><EncryptedAssertion><EncryptedData/></EncryptedAssertion></r>").unwrap();
         assert!(shape.encrypted && !shape.signed);
+        assert!(check(r#"<?xml version="1.0" encoding="UTF-7"?><r/>"#).is_err());
+        assert!(check(r#"<?xml version="1.0" encoding="utf-8"?><r/>"#).is_ok());
+        assert!(check(r#"<r xmlns:x="u" x:ID="_a"/>"#).is_err());
     }
 }

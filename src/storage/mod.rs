@@ -17,6 +17,7 @@ pub mod invitations;
 pub mod migrations;
 pub mod one_time_tokens;
 pub mod organizations;
+pub mod saml_apps;
 pub mod saml_connections;
 pub mod saml_keys;
 pub mod saml_sign_ins;

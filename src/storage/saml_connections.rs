@@ -1,6 +1,6 @@
 //! The `saml_connections` and `saml_connection_domains` tables: organizations' own IdPs.
 
-use super::schema::{saml_connection_domains, saml_connections};
+use super::schema::{organization_domains, saml_connection_domains, saml_connections};
 use super::{DbConnection, StorageResult};
 use diesel::prelude::*;
 
@@ -98,15 +98,36 @@ pub fn set_domains(
     Ok(())
 }
 
-/// The connection serving an email domain.
+/// The connection serving an email domain, while the domain is still a verified domain of the
+/// connection's organization.
 pub fn for_domain(
     conn: &mut DbConnection,
     domain: &str,
 ) -> StorageResult<Option<SamlConnectionRow>> {
     Ok(saml_connection_domains::table
         .inner_join(saml_connections::table)
+        .inner_join(
+            organization_domains::table.on(organization_domains::domain
+                .eq(saml_connection_domains::domain)
+                .and(organization_domains::organization_id.eq(saml_connections::organization_id))
+                .and(organization_domains::verified_at.is_not_null())),
+        )
         .filter(saml_connection_domains::domain.eq(domain))
         .select(SamlConnectionRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Whether `domain` is served by the connection and verified by its organization now.
+pub fn serves(conn: &mut DbConnection, connection_id: &str, domain: &str) -> StorageResult<bool> {
+    Ok(for_domain(conn, domain)?.is_some_and(|c| c.id == connection_id))
+}
+
+/// Stops every connection serving `domain` (its organization gave up the claim).
+pub fn forget_domain(conn: &mut DbConnection, domain: &str) -> StorageResult<()> {
+    diesel::delete(
+        saml_connection_domains::table.filter(saml_connection_domains::domain.eq(domain)),
+    )
+    .execute(conn)?;
+    Ok(())
 }

@@ -102,7 +102,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     saml_connection_domains,
     saml_requests,
     saml_seen_assertions,
-    saml_identities
+    saml_identities,
+    saml_apps,
+    saml_idp_requests,
+    saml_app_sessions
 );
 
 diesel::table! {
@@ -550,3 +553,47 @@ diesel::table! {
 
 diesel::joinable!(saml_connections -> organizations (organization_id));
 diesel::joinable!(saml_connection_domains -> saml_connections (connection_id));
+
+diesel::table! {
+    saml_apps (id) {
+        id -> Text,
+        name -> Text,
+        entity_id -> Text,
+        acs_urls -> Text,
+        slo_url -> Nullable<Text>,
+        certificates -> Text,
+        requests_signed -> Bool,
+        encrypt_assertions -> Bool,
+        name_id_format -> Text,
+        organization_id -> Nullable<Text>,
+        metadata_url -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    saml_idp_requests (id) {
+        id -> Text,
+        app_id -> Text,
+        request_id -> Nullable<Text>,
+        acs_url -> Text,
+        relay_state -> Nullable<Text>,
+        force_authn -> Bool,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    saml_app_sessions (session_id, app_id) {
+        session_id -> Text,
+        app_id -> Text,
+        name_id -> Text,
+        session_index -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(saml_idp_requests -> saml_apps (app_id));
+diesel::joinable!(saml_app_sessions -> saml_apps (app_id));

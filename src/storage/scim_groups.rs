@@ -338,3 +338,23 @@ pub fn query(
          r.version, r.created_at, r.updated_at",
     )
 }
+
+/// The names of the directory groups an account belongs to in an organization (for the SAML
+/// attribute statement).
+pub fn group_names_of_account(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    user_id: &str,
+) -> StorageResult<Vec<String>> {
+    use super::schema::scim_users;
+    Ok(scim_group_members::table
+        .inner_join(scim_groups::table)
+        .inner_join(scim_users::table)
+        .filter(scim_group_members::organization_id.eq(organization_id))
+        .filter(scim_groups::organization_id.eq(organization_id))
+        .filter(scim_users::organization_id.eq(organization_id))
+        .filter(scim_users::user_id.eq(user_id))
+        .order(scim_groups::display_name_lower.asc())
+        .select(scim_groups::display_name)
+        .load(conn)?)
+}

@@ -103,12 +103,26 @@ pub async fn submit(
             .map_err(crate::accounts::AccountError::from)?;
         match connection {
             Some(c) if c.mandatory || form.sso.is_some() || form.password.is_empty() => {
-                let mut location = format!("/saml/sp/{}/sso", c.id);
+                let mut target = format!("/saml/sp/{}/sso", c.id);
                 if let Some(path) = &return_to {
-                    location.push_str("?return_to=");
-                    location.extend(url::form_urlencoded::byte_serialize(path.as_bytes()));
+                    target.push_str("?return_to=");
+                    target.extend(url::form_urlencoded::byte_serialize(path.as_bytes()));
                 }
-                return Ok(see_other(&location));
+                let org_id = c.organization_id.clone();
+                let organization = state
+                    .db
+                    .run(move |conn| crate::storage::organizations::find(conn, &org_id))
+                    .await
+                    .map_err(crate::accounts::AccountError::from)?
+                    .map(|o| o.name)
+                    .unwrap_or_else(|| c.name.clone());
+                let page = PageContext::new(&req, &state, false);
+                let view = super::views::ContinueSsoView {
+                    chrome: page.chrome.clone(),
+                    target,
+                    organization,
+                };
+                return Ok(page.respond(StatusCode::OK, view.render()));
             }
             None if form.sso.is_some() => {
                 let errors = Errors::one(

@@ -46,6 +46,17 @@ pub struct SignInView {
     pub sign_up_open: bool,
 }
 
+/// The hand-off to an organization's IdP: a page (not a redirect), because a redirect answering
+/// the sign-in form would leave the origin inside a form submission, which the page's CSP
+/// `form-action 'self'` forbids; the page moves on by itself.
+#[derive(Template)]
+#[template(path = "continue_sso.html")]
+pub struct ContinueSsoView {
+    pub chrome: Chrome,
+    pub target: String,
+    pub organization: String,
+}
+
 #[derive(Template)]
 #[template(path = "sign_up.html")]
 pub struct SignUpView {

@@ -326,3 +326,36 @@ fn invitation_accept_create_and_switch_organizations_in_chromium() {
         ]
     );
 }
+
+/// SAML in a real browser: the sign-in page's "Continue with SSO" sends a work address to the
+/// organization's IdP (another Tessera), whose sign-in page posts the response back by its
+/// script, and the person lands signed in where they were going.
+#[test]
+fn saml_single_sign_on_between_two_servers() {
+    let Some(driver) = browser_or_skip() else {
+        return;
+    };
+    let pair = crate::saml::federation::Pair::new(Backend::Sqlite, &[], &[]);
+    let (sp, idp) = (&pair.sp.base_url, &pair.idp.base_url);
+    driver.goto(&format!("{sp}/sign-in?return_to=%2Faccount"));
+    driver.type_into("#email", "ada@acme.com");
+    driver.click("button[name=sso]");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !driver.current_url().starts_with(&format!("{idp}/sign-in")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never reached the IdP: {}",
+            driver.current_url()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    snap(&driver, "saml-idp-sign-in");
+    driver.type_into("#email", "ada@acme.com");
+    driver.type_into("#password", PASSWORD);
+    driver.click("button.primary");
+    // The IdP's form posts itself to the SP's ACS; the SP signs the person in.
+    driver.wait_for_text("Where you are signed in");
+    assert!(driver.source().contains("ada@acme.com"));
+    assert_eq!(driver.current_url(), format!("{sp}/account"));
+    snap(&driver, "saml-signed-in");
+}

@@ -99,10 +99,20 @@ pub fn check(verified: &Verified, expected: &Expected<'_>) -> Result<Checked, Sa
     // A bearer confirmation for us, still valid.
     let mut failure = SamlError::SubjectConfirmation;
     let mut confirmed = None;
-    for confirmation in subject.subject_confirmations.as_deref().unwrap_or_default() {
-        if confirmation.method.as_deref() != Some(super::super::BEARER) {
-            continue;
-        }
+    let bearers: Vec<_> = subject
+        .subject_confirmations
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c.method.as_deref() == Some(super::super::BEARER))
+        .collect();
+    // The replay cache must hold the id as long as any confirmation could still be presented.
+    let latest_confirmation = bearers
+        .iter()
+        .filter_map(|c| c.subject_confirmation_data.as_ref()?.not_on_or_after)
+        .map(time)
+        .max();
+    for confirmation in &bearers {
         let Some(data) = &confirmation.subject_confirmation_data else {
             continue;
         };
@@ -146,6 +156,9 @@ pub fn check(verified: &Verified, expected: &Expected<'_>) -> Result<Checked, Sa
     let valid_until = conditions
         .not_on_or_after
         .map(time)
+        .into_iter()
+        .chain(latest_confirmation)
+        .max()
         .unwrap_or(confirmation_until)
         .max(confirmation_until)
         + skew;

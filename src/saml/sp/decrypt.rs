@@ -14,14 +14,20 @@ const RSA_1_5: &str = "http://www.w3.org/2001/04/xmlenc#rsa-1_5";
 const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
 const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
 
+/// One EncryptedKey (an IdP may encrypt the content key to each of our published keys).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct WrappedKey {
+    method: Option<String>,
+    digest: Option<String>,
+    cipher: Option<String>,
+}
+
 /// What an EncryptedAssertion holds.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 struct Parts {
     data_method: Option<String>,
     data_cipher: Option<String>,
-    key_method: Option<String>,
-    key_digest: Option<String>,
-    key_cipher: Option<String>,
+    keys: Vec<WrappedKey>,
 }
 
 fn local(name: &[u8]) -> &[u8] {
@@ -54,10 +60,13 @@ fn parts(xml: &str) -> Result<Parts, SamlError> {
                     .try_get_attribute("Algorithm")
                     .map_err(|e| malformed(e.to_string()))?
                     .map(|a| String::from_utf8_lossy(&a.value).into_owned());
-                match (name.as_slice(), in_key) {
-                    (b"EncryptionMethod", false) => parts.data_method = algorithm,
-                    (b"EncryptionMethod", true) => parts.key_method = algorithm,
-                    (b"DigestMethod", true) => parts.key_digest = algorithm,
+                if name == b"EncryptedKey" {
+                    parts.keys.push(WrappedKey::default());
+                }
+                match (name.as_slice(), in_key, parts.keys.last_mut()) {
+                    (b"EncryptionMethod", false, _) => parts.data_method = algorithm,
+                    (b"EncryptionMethod", true, Some(key)) => key.method = algorithm,
+                    (b"DigestMethod", true, Some(key)) => key.digest = algorithm,
                     _ => {}
                 }
                 if nests {
@@ -76,10 +85,9 @@ fn parts(xml: &str) -> Result<Parts, SamlError> {
             }
             Event::Text(t) if inside && stack.last().map(Vec::as_slice) == Some(b"CipherValue") => {
                 let text = String::from_utf8_lossy(&t).into_owned();
-                let slot = if stack.iter().any(|n| n == b"EncryptedKey") {
-                    &mut parts.key_cipher
-                } else {
-                    &mut parts.data_cipher
+                let slot = match parts.keys.last_mut() {
+                    Some(key) if stack.iter().any(|n| n == b"EncryptedKey") => &mut key.cipher,
+                    _ => &mut parts.data_cipher,
                 };
                 slot.get_or_insert_with(String::new).push_str(&text);
             }
@@ -97,8 +105,8 @@ fn base64(text: &str) -> Result<Vec<u8>, SamlError> {
         .map_err(|_| SamlError::Encryption("cipher value is not base64".into()))
 }
 
-fn unwrap_key(parts: &Parts, key: &SamlKey) -> Result<Vec<u8>, SamlError> {
-    let method = parts.key_method.as_deref().unwrap_or_default();
+fn unwrap_key(wrapped: &WrappedKey, key: &SamlKey) -> Result<Vec<u8>, SamlError> {
+    let method = wrapped.method.as_deref().unwrap_or_default();
     if method == RSA_1_5 {
         return Err(SamlError::Encryption(
             "rsa-1_5 key transport is refused".into(),
@@ -109,7 +117,7 @@ fn unwrap_key(parts: &Parts, key: &SamlKey) -> Result<Vec<u8>, SamlError> {
             "key transport {method:?} is not supported (use rsa-oaep-mgf1p)"
         )));
     }
-    let digest = match parts.key_digest.as_deref() {
+    let digest = match wrapped.digest.as_deref() {
         None | Some(SHA1) => openssl::hash::MessageDigest::sha1(),
         Some(SHA256) => openssl::hash::MessageDigest::sha256(),
         Some(other) => {
@@ -118,7 +126,7 @@ fn unwrap_key(parts: &Parts, key: &SamlKey) -> Result<Vec<u8>, SamlError> {
             )));
         }
     };
-    let wrapped = base64(parts.key_cipher.as_deref().unwrap_or_default())?;
+    let wrapped = base64(wrapped.cipher.as_deref().unwrap_or_default())?;
     let failed = || SamlError::Encryption("the content key does not open with our keys".into());
     let mut decrypter = openssl::encrypt::Decrypter::new(&key.private_key).map_err(|_| failed())?;
     decrypter
@@ -154,21 +162,25 @@ pub fn decrypt_assertion(xml: &str, keys: &[SamlKey]) -> Result<String, SamlErro
             )));
         }
     };
-    if parts.key_cipher.is_none() {
-        return Err(SamlError::Encryption("no EncryptedKey".into()));
+    if parts.keys.is_empty() || parts.keys.len() > 8 {
+        return Err(SamlError::Encryption("no EncryptedKey, or too many".into()));
     }
     let mut last = SamlError::Encryption("no SAML key to decrypt with".into());
     let mut content_key = None;
-    for key in keys {
-        match unwrap_key(&parts, key) {
-            Ok(found) => {
-                content_key = Some(found);
-                break;
+    'search: for wrapped in &parts.keys {
+        for key in keys {
+            match unwrap_key(wrapped, key) {
+                Ok(found) => {
+                    content_key = Some(found);
+                    break 'search;
+                }
+                Err(SamlError::Encryption(m))
+                    if m.contains("refused") || m.contains("supported") =>
+                {
+                    return Err(SamlError::Encryption(m));
+                }
+                Err(e) => last = e,
             }
-            Err(SamlError::Encryption(m)) if m.contains("refused") || m.contains("supported") => {
-                return Err(SamlError::Encryption(m));
-            }
-            Err(e) => last = e,
         }
     }
     let content_key = content_key.ok_or(last)?;

@@ -1,8 +1,8 @@
 //! What a checked assertion does: in one transaction, the request it answers is used up (or, for
 //! IdP-initiated sign-in, the connection allows it), its id enters the replay cache, and the
-//! IdP subject becomes an account: the one linked before, else an existing account with the same
-//! address when the address is at one of the connection's (verified) domains, else a new account
-//! (just-in-time provisioning). A person SAML adds to the organization has their role follow the
+//! IdP subject becomes an account: the one linked before, else (for an address at one of the
+//! connection's verified domains only) an existing account that is already a member of the
+//! organization, else a new account (just-in-time provisioning). A person SAML adds to the organization has their role follow the
 //! asserted groups, under the organization's group mappings (as for SCIM).
 
 use super::super::connections::AttributeNames;
@@ -223,7 +223,12 @@ fn accept_in(
     let org = organizations::find(c, &org_id)?
         .ok_or_else(|| SamlError::Internal("the connection's organization is gone".into()))?;
     let actor = Actor::Saml(connection.id.clone());
-    let identity = saml_sign_ins::find_identity(c, &connection.id, &checked.name_id)?;
+    // A transient NameID names nobody for long: such sign-ins go by the address and leave no link.
+    let transient = checked.name_id_format.as_deref() == Some(super::super::NAMEID_TRANSIENT);
+    let identity = match transient {
+        true => None,
+        false => saml_sign_ins::find_identity(c, &connection.id, &checked.name_id)?,
+    };
     let (user, created_user, linked, created_membership) = match identity {
         Some(identity) => {
             let user = users::find_by_id(c, &identity.user_id)?
@@ -232,26 +237,32 @@ fn accept_in(
             (user, false, false, identity.created_membership)
         }
         None => {
-            let domains = saml_connections::domains(c, &connection.id)?;
-            let in_domain = domains.iter().any(|d| d == person.email.domain());
+            // An IdP speaks only for the domains its organization proved and this connection
+            // serves: anything else could pre-register, or take over, someone else's address.
+            if !saml_connections::serves(c, &connection.id, person.email.domain())? {
+                return Err(SamlError::Account(format!(
+                    "Single sign-on cannot sign in {}: the address is not at a domain your organization has verified for it.",
+                    person.email.as_str()
+                ))
+                .into());
+            }
             let (user, created_user) = match users::find_by_email(c, &person.email)? {
-                Some(user) if in_domain => {
-                    if !user.email_verified {
-                        return Err(SamlError::Account(
-                            "An account with this email exists but its address was never verified. Verify it (or ask your administrator), then sign in with single sign-on again.".into(),
-                        )
+                Some(user) => {
+                    // Proving a domain by one mailbox there does not hand over its existing
+                    // accounts: only someone the organization already counts as a member is
+                    // linked.
+                    let member = organizations::membership(c, &org_id, &user.id)?.is_some();
+                    if !member || !user.email_verified {
+                        return Err(SamlError::Account(format!(
+                            "An account with this email already exists. Sign in with your password; once an administrator of {} adds you to the organization, single sign-on signs you in to it.",
+                            org.name
+                        ))
                         .into());
                     }
                     (user, false)
                 }
-                Some(_) => {
-                    return Err(SamlError::Account(
-                        "An account with this email already exists. Sign in with your password; your administrator can link it to single sign-on by verifying your email domain for the organization.".into(),
-                    )
-                    .into());
-                }
                 None => {
-                    let mut user = User::new(person.email.clone(), in_domain, now);
+                    let mut user = User::new(person.email.clone(), true, now);
                     user.given_name = person.given_name.clone();
                     user.family_name = person.family_name.clone();
                     user.name = match (&user.given_name, &user.family_name) {
@@ -261,14 +272,12 @@ fn accept_in(
                     };
                     users::insert(c, &user, None)?;
                     webhooks::user_event_in(c, now, "user.created", &user)?;
-                    if in_domain {
-                        crate::organizations::domains::address_verified_in(
-                            c,
-                            &user,
-                            now,
-                            invitation_ttl,
-                        )?;
-                    }
+                    crate::organizations::domains::address_verified_in(
+                        c,
+                        &user,
+                        now,
+                        invitation_ttl,
+                    )?;
                     (user, true)
                 }
             };
@@ -293,17 +302,19 @@ fn accept_in(
                     true
                 }
             };
-            saml_sign_ins::insert_identity(
-                c,
-                &SamlIdentityRow {
-                    connection_id: connection.id.clone(),
-                    name_id: checked.name_id.clone(),
-                    user_id: user.id.clone(),
-                    created_membership,
-                    created_at: now,
-                    last_sign_in_at: now,
-                },
-            )?;
+            if !transient {
+                saml_sign_ins::insert_identity(
+                    c,
+                    &SamlIdentityRow {
+                        connection_id: connection.id.clone(),
+                        name_id: checked.name_id.clone(),
+                        user_id: user.id.clone(),
+                        created_membership,
+                        created_at: now,
+                        last_sign_in_at: now,
+                    },
+                )?;
+            }
             (user, created_user, !created_user, created_membership)
         }
     };

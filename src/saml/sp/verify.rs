@@ -11,7 +11,7 @@
 
 use super::super::certificates::Certificate;
 use super::super::error::SamlError;
-use super::super::xml_guard;
+use super::super::{signature_shape, xml_guard};
 use super::decrypt::decrypt_assertion;
 use crate::crypto::saml_keys::SamlKey;
 use samael::crypto::{
@@ -152,31 +152,18 @@ fn in_place(original: &xml_guard::Shape, reduced: &xml_guard::Shape) -> Result<(
     }
 }
 
-/// Signature check and reduction; weak algorithms told apart from bad signatures.
-fn reduce(xml: &str, certs: &[CertificateDer]) -> Result<String, SamlError> {
-    match Crypto::reduce_xml_to_signed_with_allowed_algorithms(
+/// Signature check and reduction: the signatures' shape first (no remote or file references,
+/// no transforms beyond the enveloped one, strong algorithms: `signature_shape.rs`), then xmlsec
+/// with the pinned certificates, keeping only what the signatures cover.
+pub(crate) fn reduce(xml: &str, certs: &[CertificateDer]) -> Result<String, SamlError> {
+    signature_shape::check(xml)?;
+    Crypto::reduce_xml_to_signed_with_allowed_algorithms(
         xml,
         certs,
         ReduceMode::ValidateAndMarkNoAncestors,
         Some(&ALLOWED),
-    ) {
-        Ok(reduced) => Ok(reduced),
-        Err(_) => {
-            // Would it have verified with any algorithm? Then the algorithm was the problem.
-            if Crypto::reduce_xml_to_signed_with_allowed_algorithms(
-                xml,
-                certs,
-                ReduceMode::ValidateAndMarkNoAncestors,
-                None,
-            )
-            .is_ok()
-            {
-                Err(SamlError::WeakAlgorithm)
-            } else {
-                Err(SamlError::BadSignature)
-            }
-        }
-    }
+    )
+    .map_err(|_| SamlError::BadSignature)
 }
 
 /// A decrypted assertion that must carry its own signature.

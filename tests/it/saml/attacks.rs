@@ -73,6 +73,14 @@ both_backends! {
         case("XXE", &dtd, "dtd");
         case("billion laughs", &format!("<!DOCTYPE r [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>{good}"), "dtd");
         case("not base64", "<<<", "malformed");
+        // References and transforms xmlsec would follow before checking the signature.
+        let reference = format!("URI=\"#{}\"", spec.assertion_id);
+        case("remote Reference", &good.replace(&reference, "URI=\"http://169.254.169.254/latest/meta-data\""), "bad_signature");
+        case("file Reference", &good.replace(&reference, "URI=\"file:///etc/passwd\""), "bad_signature");
+        case("XSLT transform", &good.replace("http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/TR/1999/REC-xslt-19991116"), "bad_signature");
+        case("Manifest", &good.replace("</ds:Signature>", "<ds:Object><ds:Manifest><ds:Reference URI=\"http://169.254.169.254/\"/></ds:Manifest></ds:Object></ds:Signature>"), "bad_signature");
+        case("UTF-7 declaration", &format!("<?xml version=\"1.0\" encoding=\"UTF-7\"?>{good}"), "malformed");
+        case("plaintext inside EncryptedAssertion", &spec.response(&format!("<saml:EncryptedAssertion>{signed_assertion}</saml:EncryptedAssertion>")), "signature_wrapping");
 
         // Signature wrapping, Response-level (the Response signed, an evil one around it).
         let signed_response = signer.sign256(&spec.response(&spec.assertion()), &spec.response_id);

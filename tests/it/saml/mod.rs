@@ -4,6 +4,7 @@
 //! encrypted assertions, home-realm discovery. `attacks.rs`: the attack corpus.
 
 mod attacks;
+pub mod federation;
 mod idp;
 mod sp;
 
@@ -175,4 +176,25 @@ impl Setup {
             .unwrap_or_default()
             .to_string()
     }
+}
+
+/// Where the sign-in page's hand-off to an IdP leads (its link; the page also refreshes to it).
+pub fn continue_link(page: &Page) -> String {
+    assert_eq!(page.status, 200, "{}", page.body);
+    let marker = "id=\"continue-sso\" href=\"";
+    let at = page
+        .body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no SSO link: {}", page.body))
+        + marker.len();
+    let raw = &page.body[at..at + page.body[at..].find('"').unwrap()];
+    assert!(
+        page.body
+            .contains(&format!("http-equiv=\"refresh\" content=\"0; url={raw}\"")),
+        "it moves on by itself"
+    );
+    raw.replace("&amp;", "&")
+        .replace("&#x2f;", "/")
+        .replace("&#x2F;", "/")
+        .replace("&#61;", "=")
 }

@@ -72,8 +72,10 @@ both_backends! {
         let users = setup.cli.run(&["user", "list", "--json"], None).stdout;
         assert_eq!(users.matches("ada@acme.com").count(), 1, "{users}");
 
-        // An existing, verified account at the verified domain is linked, not duplicated.
+        // An existing, verified account at the verified domain that is a member is linked, not
+        // duplicated.
         let bob = setup.server.create_user("bob@acme.com", PASSWORD);
+        assert_eq!(setup.cli.run(&["member", "add", "--org", "acme", "bob@acme.com"], None).code, 0);
         let browser = setup.server.browser();
         let (request_id, relay, _) = setup.start(&browser, "/account");
         let spec = setup.spec(Some(&request_id), "idp-subject-bob").attribute("email", &["bob@acme.com"]);
@@ -81,26 +83,32 @@ both_backends! {
         browser.get("/account").assert_contains("bob@acme.com");
         let linked = setup.cli.run(&["audit", "list", "--action", "user.sign_in", "--target", &bob.id, "--json"], None).stdout;
         assert!(linked.contains("\"linked\":true") || linked.contains("\"linked\": true"), "{linked}");
-        assert_eq!(member_role(&setup, "bob@acme.com"), "member", "no mapped group: the default role");
+        assert_eq!(member_role(&setup, "bob@acme.com"), "member", "a member added by hand keeps their role");
 
-        // An account at a domain the connection does not serve is never taken over.
-        setup.server.create_user("eve@elsewhere.com", PASSWORD);
+        // Proving the domain by one mailbox does not hand over the other accounts there: a
+        // non-member's account is not taken over.
+        setup.server.create_user("carol@acme.com", PASSWORD);
         let browser = setup.server.browser();
         let (request_id, relay, _) = setup.start(&browser, "/account");
-        let spec = setup.spec(Some(&request_id), "eve").attribute("email", &["eve@elsewhere.com"]);
+        let spec = setup.spec(Some(&request_id), "carol").attribute("email", &["carol@acme.com"]);
         let refused = setup.post(&browser, &spec.signed_assertion_response(&setup.idp), Some(&relay));
         assert_eq!(refused.status, 403, "{}", refused.body);
         assert!(refused.body.contains("already exists"));
         assert!(!browser.is_signed_in());
         assert_eq!(setup.last_failure(), "account");
 
-        // A new person at another domain is provisioned with an unverified address.
-        let browser = setup.server.browser();
-        let (request_id, relay, _) = setup.start(&browser, "/account");
-        let spec = setup.spec(Some(&request_id), "contractor@partner.example");
-        assert_eq!(setup.post(&browser, &spec.signed_assertion_response(&setup.idp), Some(&relay)).status, 303);
-        let contractor = setup.cli.run(&["user", "show", "contractor@partner.example", "--json"], None).json();
-        assert_eq!(contractor["email_verified"], false);
+        // Addresses outside the connection's domains: neither taken over nor pre-registered.
+        setup.server.create_user("eve@elsewhere.com", PASSWORD);
+        for email in ["eve@elsewhere.com", "contractor@partner.example"] {
+            let browser = setup.server.browser();
+            let (request_id, relay, _) = setup.start(&browser, "/account");
+            let spec = setup.spec(Some(&request_id), email);
+            let refused = setup.post(&browser, &spec.signed_assertion_response(&setup.idp), Some(&relay));
+            assert_eq!(refused.status, 403, "{email}: {}", refused.body);
+            assert!(refused.body.contains("not at a domain"), "{email}");
+            assert!(!browser.is_signed_in());
+        }
+        assert_eq!(setup.cli.run(&["user", "show", "contractor@partner.example"], None).code, 3, "nothing written");
     }
 }
 
@@ -146,8 +154,7 @@ both_backends! {
         let csrf = form.csrf_token();
         // "Continue with SSO" with a work address goes to the connection, keeping the flow.
         let sso = browser.post("/sign-in", &[("csrf_token", &csrf), ("email", "pat@acme.com"), ("password", ""), ("return_to", "/account?x=1"), ("sso", "1")]);
-        assert_eq!(sso.status, 303);
-        assert_eq!(sso.location(), format!("/saml/sp/{}/sso?return_to=%2Faccount%3Fx%3D1", setup.id()));
+        assert_eq!(crate::saml::continue_link(&sso), format!("/saml/sp/{}/sso?return_to=%2Faccount%3Fx%3D1", setup.id()));
         // Another domain has no SSO: said plainly.
         let none = browser.post("/sign-in", &[("csrf_token", &csrf), ("email", "pat@other.com"), ("password", ""), ("sso", "1")]);
         assert_eq!(none.status, 400);
@@ -161,9 +168,13 @@ both_backends! {
         let browser = setup.server.browser();
         let csrf = browser.get("/sign-in").csrf_token();
         let forced = browser.post("/sign-in", &[("csrf_token", &csrf), ("email", "PAT@acme.com"), ("password", PASSWORD)]);
-        assert_eq!(forced.status, 303);
-        assert!(forced.location().starts_with(&format!("/saml/sp/{}/sso", setup.id())));
+        assert!(crate::saml::continue_link(&forced).starts_with(&format!("/saml/sp/{}/sso", setup.id())));
         assert!(!browser.is_signed_in());
+        // Once the organization gives up the domain, its connection no longer serves it.
+        assert_eq!(setup.cli.run(&["domain", "remove", "--org", "acme", "acme.com"], None).code, 0);
+        let csrf = browser.get("/sign-in").csrf_token();
+        let password = browser.post("/sign-in", &[("csrf_token", &csrf), ("email", "pat@acme.com"), ("password", PASSWORD)]);
+        assert_eq!(password.location(), "/account", "password sign-in again");
     }
 }
 

@@ -1,0 +1,427 @@
+//! The IdP's single sign-on: `GET|POST /saml/idp/sso` takes an AuthnRequest (HTTP-Redirect or
+//! HTTP-POST), `GET /saml/idp/resume/{id}` answers it once the person has signed in on the hosted
+//! page, and `GET /saml/idp/apps/{app}/start` is IdP-initiated sign-in to one app. The answer
+//! goes only to an ACS URL registered for the app, by an auto-posting form.
+
+use super::super::certificates::Certificate;
+use super::super::error::SamlError;
+use super::super::sp::acs::saml_error_page;
+use super::binding::{self, Incoming};
+use super::response::{self, Issue};
+use crate::accounts::sessions::ActiveSession;
+use crate::app::AppState;
+use crate::audit::{self, Actor, Event};
+use crate::storage::saml_apps::{self as store, SamlAppRow, SamlIdpRequestRow};
+use crate::storage::{organizations, scim_groups};
+use crate::web::{client_info, session_cookie};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+/// The longest RelayState passed on (the binding allows 80 bytes; SPs send more).
+const MAX_RELAY_STATE: usize = 1024;
+
+#[derive(Debug, serde::Deserialize)]
+pub struct PostForm {
+    #[serde(rename = "SAMLRequest")]
+    pub saml_request: String,
+    #[serde(rename = "RelayState")]
+    pub relay_state: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct StartQuery {
+    #[serde(rename = "RelayState")]
+    pub relay_state: Option<String>,
+}
+
+fn refuse(req: &HttpRequest, state: &AppState, error: SamlError) -> HttpResponse {
+    tracing::warn!(reason = error.reason(), %error, "SAML request refused");
+    saml_error_page(req, state, &error)
+}
+
+/// `GET /saml/idp/sso`
+pub async fn redirect_binding(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    match binding::from_redirect(req.query_string(), "SAMLRequest") {
+        Ok(incoming) => receive(&req, &state, incoming).await,
+        Err(error) => refuse(&req, &state, error),
+    }
+}
+
+/// `POST /saml/idp/sso`
+pub async fn post_binding(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<PostForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    match binding::from_post(&form.saml_request, form.relay_state) {
+        Ok(incoming) => receive(&req, &state, incoming).await,
+        Err(error) => refuse(&req, &state, error),
+    }
+}
+
+async fn receive(req: &HttpRequest, state: &AppState, incoming: Incoming) -> HttpResponse {
+    match accept_request(state, incoming).await {
+        Ok((pending, passive)) => continue_request(req, state, pending, passive).await,
+        Err(error) => refuse(req, state, error),
+    }
+}
+
+/// Checks an AuthnRequest and stores it as pending; true when it is passive (no page may show).
+async fn accept_request(
+    state: &AppState,
+    incoming: Incoming,
+) -> Result<(SamlIdpRequestRow, bool), SamlError> {
+    let message = binding::read(&incoming.xml)?;
+    if message.root != "AuthnRequest" || message.attribute("Version") != Some("2.0") {
+        return Err(SamlError::Malformed("not a SAML 2.0 AuthnRequest".into()));
+    }
+    let issuer = message
+        .issuer
+        .clone()
+        .ok_or_else(|| SamlError::Malformed("the AuthnRequest has no Issuer".into()))?;
+    let lookup = issuer.clone();
+    let app = state
+        .db
+        .run(move |conn| store::find_by_entity_id(conn, &lookup))
+        .await?
+        .ok_or(SamlError::UnknownApp(issuer))?;
+    let certificates = Certificate::all_from_pem(&app.certificates).unwrap_or_default();
+    if app.requests_signed || (incoming.has_signature()? && !certificates.is_empty()) {
+        incoming.verify(&certificates)?;
+    }
+    if let Some(destination) = message.attribute("Destination")
+        && destination != state.url("/saml/idp/sso")
+    {
+        return Err(SamlError::Destination);
+    }
+    if message
+        .attribute("ProtocolBinding")
+        .is_some_and(|b| b != super::super::BINDING_POST)
+    {
+        return Err(SamlError::Malformed(
+            "only the HTTP-POST binding answers".into(),
+        ));
+    }
+    // Never send an assertion anywhere the app did not register.
+    let acs_url = match message.attribute("AssertionConsumerServiceURL") {
+        Some(url) if app.acs_list().contains(&url) => url.to_string(),
+        Some(_) => return Err(SamlError::Recipient),
+        None => app
+            .acs_list()
+            .first()
+            .map(|s| s.to_string())
+            .ok_or(SamlError::Recipient)?,
+    };
+    let request_id = message
+        .attribute("ID")
+        .filter(|id| !id.is_empty() && id.len() <= 256)
+        .ok_or_else(|| SamlError::Malformed("the AuthnRequest has no ID".into()))?
+        .to_string();
+    let relay_state = incoming.relay_state.filter(|r| r.len() <= MAX_RELAY_STATE);
+    let now = state.clock.now();
+    let row = SamlIdpRequestRow {
+        id: crate::crypto::random_token(),
+        app_id: app.id.clone(),
+        request_id: Some(request_id),
+        acs_url,
+        relay_state,
+        force_authn: message.attribute("ForceAuthn") == Some("true"),
+        created_at: now,
+        expires_at: now + state.config.oidc.interaction_seconds,
+    };
+    let stored = row.clone();
+    state
+        .db
+        .run(move |conn| store::insert_request(conn, &stored))
+        .await?;
+    Ok((row, message.attribute("IsPassive") == Some("true")))
+}
+
+/// Answers a stored request when the browser's session allows, else sends it to sign in.
+async fn continue_request(
+    req: &HttpRequest,
+    state: &AppState,
+    pending: SamlIdpRequestRow,
+    passive: bool,
+) -> HttpResponse {
+    let resume = format!("/saml/idp/resume/{}", pending.id);
+    let session = match session_cookie::current_session(req, state).await {
+        Ok(session) => session,
+        Err(_) => return refuse(req, state, SamlError::Internal("session lookup".into())),
+    };
+    match session {
+        Some(session) if !pending.force_authn => {
+            resume_with(req, state, &pending.id, session).await
+        }
+        None if passive => passive_failure(req, state, pending).await,
+        _ => sign_in_redirect(&resume, pending.force_authn),
+    }
+}
+
+fn sign_in_redirect(return_to: &str, fresh: bool) -> HttpResponse {
+    let mut location = format!(
+        "/sign-in?return_to={}",
+        url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect::<String>()
+    );
+    if fresh {
+        location.push_str("&login=1");
+    }
+    crate::web::page::see_other(&location)
+}
+
+async fn passive_failure(
+    req: &HttpRequest,
+    state: &AppState,
+    pending: SamlIdpRequestRow,
+) -> HttpResponse {
+    let lookup = pending.id.clone();
+    let now = state.clock.now();
+    let worker = state.clone();
+    let (acs_url, relay_state) = (pending.acs_url.clone(), pending.relay_state.clone());
+    let result = async {
+        super::super::sp::ensure_keys(state).await?;
+        state
+            .db
+            .run(move |conn| {
+                store::take_request(conn, &lookup, now)?;
+                let key = super::super::sp::signing_key(&worker, conn)
+                    .map_err(|e| crate::storage::StorageError::Query(e.to_string()))?;
+                Ok(response::failure(
+                    &super::entity_id(&worker),
+                    &pending.acs_url,
+                    pending.request_id.as_deref(),
+                    "urn:oasis:names:tc:SAML:2.0:status:NoPassive",
+                    now,
+                    &key,
+                ))
+            })
+            .await?
+    }
+    .await;
+    match result {
+        Ok(xml) => post_form(&acs_url, &xml, relay_state.as_deref()),
+        Err(error) => refuse(req, state, error),
+    }
+}
+
+/// The auto-posting form to the ACS.
+fn post_form(acs_url: &str, xml: &str, relay_state: Option<&str>) -> HttpResponse {
+    use base64::Engine;
+    let mut fields = vec![(
+        "SAMLResponse",
+        base64::engine::general_purpose::STANDARD.encode(xml),
+    )];
+    if let Some(relay) = relay_state {
+        fields.push(("RelayState", relay.to_string()));
+    }
+    crate::web::form_post::page(acs_url, &fields)
+}
+
+/// `GET /saml/idp/resume/{id}`: after the sign-in page.
+pub async fn resume(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let id = path.into_inner();
+    let session = match session_cookie::current_session(&req, &state).await {
+        Ok(session) => session,
+        Err(_) => return refuse(&req, &state, SamlError::Internal("session lookup".into())),
+    };
+    let Some(session) = session else {
+        return sign_in_redirect(&format!("/saml/idp/resume/{id}"), false);
+    };
+    // ForceAuthn: the sign-in must be newer than the request.
+    let lookup = id.clone();
+    let now = state.clock.now();
+    let pending = state
+        .db
+        .run(move |conn| store::find_request(conn, &lookup, now))
+        .await;
+    match pending {
+        Ok(Some(p)) if p.force_authn && session.session.created_at < p.created_at => {
+            sign_in_redirect(&format!("/saml/idp/resume/{id}"), true)
+        }
+        Ok(Some(_)) => resume_with(&req, &state, &id, session).await,
+        Ok(None) => refuse(&req, &state, SamlError::RequestUsed),
+        Err(error) => refuse(&req, &state, error.into()),
+    }
+}
+
+async fn resume_with(
+    req: &HttpRequest,
+    state: &AppState,
+    pending_id: &str,
+    session: ActiveSession,
+) -> HttpResponse {
+    let lookup = pending_id.to_string();
+    let now = state.clock.now();
+    let taken = state
+        .db
+        .run(move |conn| store::take_request(conn, &lookup, now))
+        .await;
+    let pending = match taken {
+        Ok(Some(p)) => p,
+        Ok(None) => return refuse(req, state, SamlError::RequestUsed),
+        Err(error) => return refuse(req, state, error.into()),
+    };
+    answer(
+        req,
+        state,
+        &pending.app_id,
+        &pending.acs_url,
+        pending.request_id.as_deref(),
+        pending.relay_state.as_deref(),
+        session,
+    )
+    .await
+}
+
+/// `GET /saml/idp/apps/{app}/start`: IdP-initiated sign-in (no request; the app's default ACS).
+pub async fn start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<StartQuery>,
+) -> HttpResponse {
+    let app_id = path.into_inner();
+    let session = match session_cookie::current_session(&req, &state).await {
+        Ok(session) => session,
+        Err(_) => return refuse(&req, &state, SamlError::Internal("session lookup".into())),
+    };
+    let Some(session) = session else {
+        let here = match req.query_string() {
+            "" => req.path().to_string(),
+            q => format!("{}?{q}", req.path()),
+        };
+        return sign_in_redirect(&here, false);
+    };
+    let lookup = app_id.clone();
+    let app = match state.db.run(move |conn| store::find(conn, &lookup)).await {
+        Ok(Some(app)) => app,
+        Ok(None) => return refuse(&req, &state, SamlError::UnknownApp(app_id)),
+        Err(error) => return refuse(&req, &state, error.into()),
+    };
+    let Some(acs) = app.acs_list().first().map(|s| s.to_string()) else {
+        return refuse(&req, &state, SamlError::Recipient);
+    };
+    let relay = query
+        .relay_state
+        .as_deref()
+        .filter(|r| r.len() <= MAX_RELAY_STATE);
+    answer(&req, &state, &app.id, &acs, None, relay, session).await
+}
+
+/// The attributes an app gets about a user.
+fn attributes(
+    conn: &mut crate::storage::DbConnection,
+    app: &SamlAppRow,
+    user: &crate::domain::User,
+) -> Result<Vec<(String, Vec<String>)>, crate::storage::StorageError> {
+    let mut out = vec![("email".to_string(), vec![user.email.as_str().to_string()])];
+    let mut push = |name: &str, value: &Option<String>| {
+        if let Some(value) = value {
+            out.push((name.to_string(), vec![value.clone()]));
+        }
+    };
+    push("given_name", &user.given_name);
+    push("family_name", &user.family_name);
+    push("name", &user.name);
+    if let Some(org_id) = &app.organization_id
+        && let Some(membership) = organizations::membership(conn, org_id, &user.id)?
+        && !membership.disabled
+    {
+        if let Some(org) = organizations::find(conn, org_id)? {
+            out.push(("organization".into(), vec![org.slug]));
+        }
+        out.push(("role".into(), vec![membership.role]));
+        let groups = scim_groups::group_names_of_account(conn, org_id, &user.id)?;
+        if !groups.is_empty() {
+            out.push(("groups".into(), groups));
+        }
+    }
+    Ok(out)
+}
+
+/// Builds, records and posts the response.
+async fn answer(
+    req: &HttpRequest,
+    state: &AppState,
+    app_id: &str,
+    acs_url: &str,
+    in_response_to: Option<&str>,
+    relay_state: Option<&str>,
+    session: ActiveSession,
+) -> HttpResponse {
+    if let Err(error) = super::super::sp::ensure_keys(state).await {
+        return refuse(req, state, error);
+    }
+    let now = state.clock.now();
+    let worker = state.clone();
+    let (app_id, acs, irt) = (
+        app_id.to_string(),
+        acs_url.to_string(),
+        in_response_to.map(str::to_string),
+    );
+    let user = session.user.clone();
+    let record = session.session.clone();
+    let built = state
+        .db
+        .run(move |conn| {
+            let Some(app) = store::find(conn, &app_id)? else {
+                return Ok(Err(SamlError::UnknownApp(app_id)));
+            };
+            // An app tied to an organization only serves its active members.
+            if let Some(org_id) = &app.organization_id
+                && organizations::membership(conn, org_id, &user.id)?.is_none_or(|m| m.disabled)
+            {
+                return Ok(Err(SamlError::Account(
+                    "This app is only for members of its organization.".into(),
+                )));
+            }
+            let attributes = attributes(conn, &app, &user)?;
+            let (format, name_id) = response::name_id(&worker.server_key, &app, &user);
+            let index = response::session_index(&record.id);
+            let key = match super::super::sp::signing_key(&worker, conn) {
+                Ok(key) => key,
+                Err(e) => return Ok(Err(e)),
+            };
+            let issue = Issue {
+                idp_entity_id: &super::entity_id(&worker),
+                app: &app,
+                acs_url: &acs,
+                in_response_to: irt.as_deref(),
+                name_id: (format, &name_id),
+                session_index: &index,
+                authn_instant: record.created_at,
+                session_not_on_or_after: record.expires_at,
+                attributes: &attributes,
+                now,
+            };
+            let xml = match response::build(&issue, &key) {
+                Ok(xml) => xml,
+                Err(e) => return Ok(Err(e)),
+            };
+            store::remember_session(conn, &record.id, &app.id, &name_id, &index, now)?;
+            Ok(Ok((xml, app)))
+        })
+        .await;
+    match built {
+        Ok(Ok((xml, app))) => {
+            audit::record(
+                state,
+                Event::new(
+                    "saml.assertion_issued",
+                    Actor::User(session.user.id.clone()),
+                )
+                .target("saml_app", app.id.clone())
+                .detail("entity_id", app.entity_id.clone())
+                .from(&client_info(req, state)),
+            )
+            .await;
+            post_form(acs_url, &xml, relay_state)
+        }
+        Ok(Err(error)) => refuse(req, state, error),
+        Err(error) => refuse(req, state, error.into()),
+    }
+}
