@@ -269,6 +269,8 @@ pub async fn delete(state: &AppState, reference: &str) -> Result<Organization, O
         store::lock(c, &org.id)?;
         let members = store::members(c, &org.id)?;
         crate::storage::grants::revoke_in_organization(c, &org.id, None, now)?;
+        // An app only its members could use goes with it (never open to everyone instead).
+        crate::storage::saml_apps::delete_for_organization(c, &org.id)?;
         store::delete(c, &org.id)?;
         for (membership, _) in &members {
             webhooks::emit_in(

@@ -192,6 +192,9 @@ async fn resolve(
     let read = |field: &'static str, xml: &str| {
         let idp = read(field, xml)?;
         check_url(field, &idp.sso_url)?;
+        if let Some(slo) = &idp.slo_url {
+            check_url(field, slo)?;
+        }
         Ok::<_, OrgError>(idp)
     };
     Ok(match source {
@@ -211,6 +214,7 @@ async fn resolve(
                 certificates: Certificate::all_from_pem(certificates_pem)
                     .map_err(|e| invalid("cert", e.to_string()))?,
                 want_authn_requests_signed: false,
+                slo_url: None,
             },
             None,
         ),
@@ -336,6 +340,7 @@ pub async fn add(
                     metadata_url,
                     created_at: now,
                     updated_at: now,
+                    slo_url: idp.slo_url.clone(),
                 };
                 apply(&mut row, &settings)?;
                 let domains = check_domains(
@@ -386,6 +391,7 @@ pub async fn update(
                     row.sso_url = idp.sso_url.clone();
                     row.certificates = to_pem_text(&idp.certificates);
                     row.metadata_url = metadata_url.clone();
+                    row.slo_url = idp.slo_url.clone();
                     if settings.sign_requests.is_none() && idp.want_authn_requests_signed {
                         row.sign_requests = true;
                     }

@@ -18,6 +18,8 @@ pub struct IdpMetadata {
     pub sso_url: String,
     pub certificates: Vec<Certificate>,
     pub want_authn_requests_signed: bool,
+    /// The HTTP-Redirect SingleLogoutService, if any.
+    pub slo_url: Option<String>,
 }
 
 /// What Tessera needs of a service provider.
@@ -30,7 +32,6 @@ pub struct SpMetadata {
     pub slo_url: Option<String>,
     pub certificates: Vec<Certificate>,
     pub authn_requests_signed: bool,
-    pub wants_encryption: bool,
 }
 
 /// Guards, parses, and reads the entity id of a metadata document.
@@ -103,9 +104,11 @@ pub fn read_sp(xml: &str) -> Result<SpMetadata, SamlError> {
         .find(|s| s.binding == BINDING_REDIRECT)
         .or_else(|| slo.iter().find(|s| s.binding == super::BINDING_POST))
         .map(|s| s.location.clone());
+    // Encryption certificates first: assertions are encrypted to the first one; signatures are
+    // checked against all.
     let keys = descriptor.key_descriptors.as_deref().unwrap_or_default();
-    let mut certificates = certificates_of(keys, "signing")?;
-    for certificate in certificates_of(keys, "encryption")? {
+    let mut certificates = certificates_of(keys, "encryption")?;
+    for certificate in certificates_of(keys, "signing")? {
         if !certificates.contains(&certificate) {
             certificates.push(certificate);
         }
@@ -114,9 +117,6 @@ pub fn read_sp(xml: &str) -> Result<SpMetadata, SamlError> {
         entity_id,
         acs_urls,
         slo_url,
-        wants_encryption: keys
-            .iter()
-            .any(|k| k.key_use.as_deref() == Some("encryption")),
         certificates,
         authn_requests_signed: descriptor.authn_requests_signed.unwrap_or(false),
     })
@@ -155,9 +155,15 @@ pub fn read_idp(xml: &str) -> Result<IdpMetadata, SamlError> {
             "metadata has no signing certificate".into(),
         ));
     }
+    let slo_url = descriptor
+        .single_logout_services
+        .iter()
+        .find(|s| s.binding == BINDING_REDIRECT)
+        .map(|s| s.location.clone());
     Ok(IdpMetadata {
         entity_id,
         sso_url,
+        slo_url,
         certificates: signing,
         want_authn_requests_signed: descriptor.want_authn_requests_signed.unwrap_or(false),
     })

@@ -45,6 +45,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::get().to(sp::metadata::serve),
     )
     .route("/saml/sp/{connection}/sso", web::get().to(sp::sso::start))
+    .route(
+        "/saml/sp/{connection}/slo",
+        web::get().to(sp::logout::receive),
+    )
     .service(
         web::resource("/saml/sp/{connection}/acs")
             .app_data(

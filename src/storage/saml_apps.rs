@@ -73,6 +73,17 @@ pub fn list(conn: &mut DbConnection) -> StorageResult<Vec<SamlAppRow>> {
         .load(conn)?)
 }
 
+/// Deletes the apps tied to an organization (it is being deleted).
+pub fn delete_for_organization(
+    conn: &mut DbConnection,
+    organization_id: &str,
+) -> StorageResult<usize> {
+    Ok(
+        diesel::delete(saml_apps::table.filter(saml_apps::organization_id.eq(organization_id)))
+            .execute(conn)?,
+    )
+}
+
 pub fn delete(conn: &mut DbConnection, id: &str) -> StorageResult<bool> {
     Ok(diesel::delete(saml_apps::table.find(id)).execute(conn)? == 1)
 }
@@ -89,6 +100,7 @@ pub struct SamlIdpRequestRow {
     pub force_authn: bool,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
+    pub is_passive: bool,
 }
 
 pub fn insert_request(conn: &mut DbConnection, row: &SamlIdpRequestRow) -> StorageResult<()> {

@@ -26,6 +26,8 @@ pub struct SamlConnectionRow {
     pub metadata_url: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The IdP's SingleLogoutService (HTTP-Redirect), when it has one.
+    pub slo_url: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &SamlConnectionRow) -> StorageResult<()> {

@@ -2,7 +2,7 @@
 //! ids already accepted (`saml_seen_assertions`, the replay cache) and which account an IdP
 //! subject is (`saml_identities`).
 
-use super::schema::{saml_identities, saml_requests, saml_seen_assertions};
+use super::schema::{saml_identities, saml_requests, saml_seen_assertions, saml_sp_sessions};
 use super::{DbConnection, StorageError, StorageResult};
 use crate::clock::UnixTime;
 use diesel::prelude::*;
@@ -125,4 +125,64 @@ pub fn sweep(conn: &mut DbConnection, now: UnixTime) -> StorageResult<usize> {
     )
     .execute(conn)?;
     Ok(requests + seen)
+}
+
+/// How a session was signed in through a connection (for Single Logout).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = saml_sp_sessions)]
+pub struct SamlSpSessionRow {
+    pub session_id: String,
+    pub connection_id: String,
+    pub name_id: String,
+    pub name_id_format: Option<String>,
+    pub session_index: Option<String>,
+    pub created_at: UnixTime,
+}
+
+/// Records (or replaces) how a session was signed in through a connection.
+pub fn remember_sp_session(conn: &mut DbConnection, row: &SamlSpSessionRow) -> StorageResult<()> {
+    diesel::delete(
+        saml_sp_sessions::table
+            .filter(saml_sp_sessions::session_id.eq(&row.session_id))
+            .filter(saml_sp_sessions::connection_id.eq(&row.connection_id)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(saml_sp_sessions::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The SAML sign-in of a session, if it had one (the newest).
+pub fn sp_session_of(
+    conn: &mut DbConnection,
+    session_id: &str,
+) -> StorageResult<Option<SamlSpSessionRow>> {
+    Ok(saml_sp_sessions::table
+        .filter(saml_sp_sessions::session_id.eq(session_id))
+        .order(saml_sp_sessions::created_at.desc())
+        .select(SamlSpSessionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The sessions (id, user id) signed in through a connection as `name_id` (and SessionIndex,
+/// when given).
+pub fn sp_sessions_for(
+    conn: &mut DbConnection,
+    connection_id: &str,
+    name_id: &str,
+    session_index: Option<&str>,
+) -> StorageResult<Vec<(String, String)>> {
+    use super::schema::sessions;
+    let mut query = saml_sp_sessions::table
+        .inner_join(sessions::table.on(sessions::id.eq(saml_sp_sessions::session_id)))
+        .filter(saml_sp_sessions::connection_id.eq(connection_id))
+        .filter(saml_sp_sessions::name_id.eq(name_id))
+        .select((saml_sp_sessions::session_id, sessions::user_id))
+        .into_boxed();
+    if let Some(index) = session_index {
+        query = query.filter(saml_sp_sessions::session_index.eq(index.to_string()));
+    }
+    Ok(query.load(conn)?)
 }

@@ -105,7 +105,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     saml_identities,
     saml_apps,
     saml_idp_requests,
-    saml_app_sessions
+    saml_app_sessions,
+    saml_sp_sessions
 );
 
 diesel::table! {
@@ -510,6 +511,18 @@ diesel::table! {
         metadata_url -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        slo_url -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    saml_sp_sessions (session_id, connection_id) {
+        session_id -> Text,
+        connection_id -> Text,
+        name_id -> Text,
+        name_id_format -> Nullable<Text>,
+        session_index -> Nullable<Text>,
+        created_at -> BigInt,
     }
 }
 
@@ -582,6 +595,7 @@ diesel::table! {
         force_authn -> Bool,
         created_at -> BigInt,
         expires_at -> BigInt,
+        is_passive -> Bool,
     }
 }
 

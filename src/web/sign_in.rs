@@ -117,10 +117,13 @@ pub async fn submit(
                     .map(|o| o.name)
                     .unwrap_or_else(|| c.name.clone());
                 let page = PageContext::new(&req, &state, false);
-                let view = super::views::ContinueSsoView {
+                let view = super::views::HandoffView {
                     chrome: page.chrome.clone(),
+                    title: "Continue with single sign-on",
+                    message: "Your organization signs you in with its own identity provider."
+                        .into(),
                     target,
-                    organization,
+                    link_text: format!("Continue to {organization}"),
                 };
                 return Ok(page.respond(StatusCode::OK, view.render()));
             }

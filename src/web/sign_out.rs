@@ -33,8 +33,19 @@ pub async fn submit(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
     csrf::verify(&req, &state, &form.csrf_token)?;
+    let mut idp_logout = None;
     if let Some(token) = session_cookie::session_token(&req, &state) {
         let active = session_cookie::current_session(&req, &state).await?;
+        // Signed in through an organization's IdP: sign out there too (asked before the
+        // session, and what it knows of the IdP's session, ends).
+        if let Some(active) = &active {
+            idp_logout = crate::saml::sp::logout::outgoing(&state, &active.session.id)
+                .await
+                .unwrap_or_else(|error| {
+                    tracing::warn!(%error, "no SAML logout for this session");
+                    None
+                });
+        }
         sessions::end(&state, &token).await?;
         tracing::info!("signed out");
         if let Some(active) = active {
@@ -50,7 +61,23 @@ pub async fn submit(
             .await;
         }
     }
-    let mut response = see_other("/sign-in?notice=signed-out");
+    let mut response = match idp_logout {
+        Some(target) => {
+            let page = PageContext::new(&req, &state, false);
+            let view = super::views::HandoffView {
+                chrome: page.chrome.clone(),
+                title: "Signing you out",
+                message: format!(
+                    "You are signed out of {}. Now signing you out of your organization's identity provider.",
+                    state.config.brand.product_name
+                ),
+                target,
+                link_text: "Continue".into(),
+            };
+            page.respond(StatusCode::OK, view.render())
+        }
+        None => see_other("/sign-in?notice=signed-out"),
+    };
     let _ = response.add_removal_cookie(&session_cookie::clear_session_cookie(&state));
     Ok(response)
 }

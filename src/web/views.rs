@@ -46,15 +46,17 @@ pub struct SignInView {
     pub sign_up_open: bool,
 }
 
-/// The hand-off to an organization's IdP: a page (not a redirect), because a redirect answering
-/// the sign-in form would leave the origin inside a form submission, which the page's CSP
-/// `form-action 'self'` forbids; the page moves on by itself.
+/// A hand-off to an organization's IdP (single sign-on, single logout): a page that moves on by
+/// itself rather than a redirect, because a redirect answering a form would leave the origin
+/// inside the form submission, which the form page's CSP `form-action 'self'` forbids.
 #[derive(Template)]
-#[template(path = "continue_sso.html")]
-pub struct ContinueSsoView {
+#[template(path = "handoff.html")]
+pub struct HandoffView {
     pub chrome: Chrome,
+    pub title: &'static str,
+    pub message: String,
     pub target: String,
-    pub organization: String,
+    pub link_text: String,
 }
 
 #[derive(Template)]

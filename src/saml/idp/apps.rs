@@ -88,8 +88,13 @@ async fn resolve(
     state: &AppState,
     source: &SpSource,
 ) -> Result<(SpMetadata, Option<String>), OrgError> {
+    // Every URL an assertion or a logout answer may be sent to is checked, whatever its source.
     let read = |field: &'static str, xml: &str| {
-        metadata_read::read_sp(xml).map_err(|e| invalid(field, e.to_string()))
+        let sp = metadata_read::read_sp(xml).map_err(|e| invalid(field, e.to_string()))?;
+        for url in sp.acs_urls.iter().chain(sp.slo_url.iter()) {
+            check_url(field, url)?;
+        }
+        Ok::<_, OrgError>(sp)
     };
     Ok(match source {
         SpSource::MetadataXml(xml) => (read("metadata", xml)?, None),
@@ -104,7 +109,6 @@ async fn resolve(
                 slo_url: None,
                 certificates: Vec::new(),
                 authn_requests_signed: false,
-                wants_encryption: false,
             },
             None,
         ),
@@ -169,9 +173,6 @@ pub async fn add(state: &AppState, settings: AppSettings) -> Result<App, OrgErro
         )
     })?;
     let (sp, metadata_url) = resolve(state, &source).await?;
-    for url in &sp.acs_urls {
-        check_url("acs_url", url)?;
-    }
     let now = state.clock.now();
     let shown_state = state.clone();
     state
@@ -224,6 +225,9 @@ pub async fn update(state: &AppState, id: &str, settings: AppSettings) -> Result
                     }
                     if sp.slo_url.is_some() {
                         row.slo_url = sp.slo_url.clone();
+                    }
+                    if settings.requests_signed.is_none() {
+                        row.requests_signed = sp.authn_requests_signed;
                     }
                     row.metadata_url = metadata_url.clone();
                 }

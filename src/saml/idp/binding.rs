@@ -195,6 +195,44 @@ impl Incoming {
     }
 }
 
+/// How old a logout message may be.
+pub const LOGOUT_MESSAGE_SECONDS: i64 = 600;
+
+/// A logout message must name where it goes and be recent (it has no one-time request to
+/// answer, so this bounds how long a captured URL can be replayed).
+pub fn check_fresh(
+    message: &Message,
+    destination: &str,
+    now: crate::clock::UnixTime,
+    skew: i64,
+) -> Result<(), SamlError> {
+    if message.attribute("Destination") != Some(destination) {
+        return Err(SamlError::Destination);
+    }
+    let time = |name: &str| {
+        message
+            .attribute(name)
+            .map(|t| {
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .map(|t| t.timestamp())
+                    .map_err(|_| SamlError::Malformed(format!("{name} is not a time")))
+            })
+            .transpose()
+    };
+    let issued =
+        time("IssueInstant")?.ok_or_else(|| SamlError::Malformed("no IssueInstant".into()))?;
+    if issued > now + skew {
+        return Err(SamlError::NotYetValid);
+    }
+    if issued + LOGOUT_MESSAGE_SECONDS + skew <= now {
+        return Err(SamlError::Expired);
+    }
+    if time("NotOnOrAfter")?.is_some_and(|until| until + skew <= now) {
+        return Err(SamlError::Expired);
+    }
+    Ok(())
+}
+
 /// Reads the top of a protocol message (after the XML guard).
 pub fn read(xml: &str) -> Result<Message, SamlError> {
     xml_guard::check(xml)?;
@@ -202,6 +240,7 @@ pub fn read(xml: &str) -> Result<Message, SamlError> {
     let mut message = Message::default();
     let mut depth = 0usize;
     let mut path: Vec<String> = Vec::new();
+    let mut buffer = String::new();
     loop {
         let event = reader
             .read_event()
@@ -234,26 +273,38 @@ pub fn read(xml: &str) -> Result<Message, SamlError> {
                 if matches!(event, Event::Start(_)) {
                     depth += 1;
                     path.push(name);
+                    buffer.clear();
                 }
             }
             Event::End(_) => {
+                if depth == 2 {
+                    let text = std::mem::take(&mut buffer).trim().to_string();
+                    match path.last().map(String::as_str) {
+                        Some("Issuer") => message.issuer = Some(text),
+                        Some("NameID") => message.name_id = Some(text),
+                        Some("SessionIndex") => message.session_index = Some(text),
+                        _ => {}
+                    }
+                }
                 depth = depth.saturating_sub(1);
                 path.pop();
             }
             Event::Text(ref t) if depth == 2 => {
                 let text = t
                     .decode()
-                    .map(|v| v.into_owned())
                     .map_err(|e| SamlError::Malformed(format!("text: {e}")))?;
-                let text = quick_xml::escape::unescape(&text)
-                    .map(|v| v.trim().to_string())
-                    .unwrap_or_default();
-                match path.last().map(String::as_str) {
-                    Some("Issuer") => message.issuer = Some(text),
-                    Some("NameID") => message.name_id = Some(text),
-                    Some("SessionIndex") => message.session_index = Some(text),
-                    _ => {}
-                }
+                buffer.push_str(&text);
+            }
+            Event::CData(ref t) if depth == 2 => {
+                buffer.push_str(&String::from_utf8_lossy(t));
+            }
+            Event::GeneralRef(ref reference) if depth == 2 => {
+                // The guard let only XML's five and character references through.
+                let name = String::from_utf8_lossy(reference).into_owned();
+                let reference = format!("&{name};");
+                let resolved = quick_xml::escape::unescape(&reference)
+                    .map_err(|e| SamlError::Malformed(format!("reference: {e}")))?;
+                buffer.push_str(&resolved);
             }
             Event::Eof => break,
             _ => {}
@@ -298,5 +349,19 @@ mod tests {
             ),
             Err(SamlError::Malformed(_))
         ));
+    }
+}
+
+#[cfg(test)]
+mod reading {
+    use super::read;
+
+    #[test]
+    fn text_is_read_whole_with_its_references() {
+        let message = read("<p:LogoutRequest xmlns:p=\"u\" ID=\"_1\"><s:Issuer xmlns:s=\"a\">https://sp.test/?a=1&amp;b=2</s:Issuer><s:NameID xmlns:s=\"a\">x&amp;bob@corp.com</s:NameID><p:SessionIndex><![CDATA[_i]]>&#49;</p:SessionIndex></p:LogoutRequest>").unwrap();
+        assert_eq!(message.issuer.as_deref(), Some("https://sp.test/?a=1&b=2"));
+        assert_eq!(message.name_id.as_deref(), Some("x&bob@corp.com"));
+        assert_eq!(message.session_index.as_deref(), Some("_i1"));
+        assert_eq!(message.attribute("ID"), Some("_1"));
     }
 }

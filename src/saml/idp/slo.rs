@@ -66,18 +66,13 @@ async fn logout(state: &AppState, incoming: &Incoming) -> Result<HttpResponse, S
         .await?
         .ok_or(SamlError::UnknownApp(issuer))?;
     incoming.verify(&Certificate::all_from_pem(&app.certificates).unwrap_or_default())?;
-    if let Some(destination) = message.attribute("Destination")
-        && destination != state.url("/saml/idp/slo")
-    {
-        return Err(SamlError::Destination);
-    }
     let now = state.clock.now();
-    if let Some(until) = message.attribute("NotOnOrAfter")
-        && chrono::DateTime::parse_from_rfc3339(until)
-            .is_ok_and(|t| t.timestamp() + state.config.saml.clock_skew_seconds <= now)
-    {
-        return Err(SamlError::Expired);
-    }
+    binding::check_fresh(
+        &message,
+        &state.url("/saml/idp/slo"),
+        now,
+        state.config.saml.clock_skew_seconds,
+    )?;
     let name_id = message
         .name_id
         .clone()
@@ -103,7 +98,9 @@ async fn logout(state: &AppState, incoming: &Incoming) -> Result<HttpResponse, S
     let mut clear = session_cookie::clear_session_cookie(state);
     clear.set_path("/");
     let Some(slo_url) = app.slo_url.clone() else {
-        return Ok(crate::web::page::see_other("/sign-in?notice=signed_out"));
+        let mut done = crate::web::page::see_other("/sign-in?notice=signed-out");
+        let _ = done.add_cookie(&clear);
+        return Ok(done);
     };
     super::super::sp::ensure_keys(state).await?;
     let worker = state.clone();

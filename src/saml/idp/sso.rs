@@ -27,12 +27,6 @@ pub struct PostForm {
     pub relay_state: Option<String>,
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct StartQuery {
-    #[serde(rename = "RelayState")]
-    pub relay_state: Option<String>,
-}
-
 fn refuse(req: &HttpRequest, state: &AppState, error: SamlError) -> HttpResponse {
     tracing::warn!(reason = error.reason(), %error, "SAML request refused");
     saml_error_page(req, state, &error)
@@ -59,18 +53,26 @@ pub async fn post_binding(
     }
 }
 
+/// Stores the request, then continues on a same-origin GET (`/saml/idp/resume/{id}`): a
+/// request arriving by a cross-site POST carries no SameSite=Lax session cookie, so whether the
+/// person is signed in is only known there.
 async fn receive(req: &HttpRequest, state: &AppState, incoming: Incoming) -> HttpResponse {
     match accept_request(state, incoming).await {
-        Ok((pending, passive)) => continue_request(req, state, pending, passive).await,
+        Ok(pending) => crate::web::page::see_other(&format!("/saml/idp/resume/{}", pending.id)),
         Err(error) => refuse(req, state, error),
     }
 }
 
-/// Checks an AuthnRequest and stores it as pending; true when it is passive (no page may show).
+/// An `xs:boolean` attribute.
+fn flag(message: &binding::Message, name: &str) -> bool {
+    matches!(message.attribute(name), Some("true" | "1"))
+}
+
+/// Checks an AuthnRequest and stores it as pending.
 async fn accept_request(
     state: &AppState,
     incoming: Incoming,
-) -> Result<(SamlIdpRequestRow, bool), SamlError> {
+) -> Result<SamlIdpRequestRow, SamlError> {
     let message = binding::read(&incoming.xml)?;
     if message.root != "AuthnRequest" || message.attribute("Version") != Some("2.0") {
         return Err(SamlError::Malformed("not a SAML 2.0 AuthnRequest".into()));
@@ -125,37 +127,17 @@ async fn accept_request(
         request_id: Some(request_id),
         acs_url,
         relay_state,
-        force_authn: message.attribute("ForceAuthn") == Some("true"),
+        force_authn: flag(&message, "ForceAuthn"),
         created_at: now,
         expires_at: now + state.config.oidc.interaction_seconds,
+        is_passive: flag(&message, "IsPassive"),
     };
     let stored = row.clone();
     state
         .db
         .run(move |conn| store::insert_request(conn, &stored))
         .await?;
-    Ok((row, message.attribute("IsPassive") == Some("true")))
-}
-
-/// Answers a stored request when the browser's session allows, else sends it to sign in.
-async fn continue_request(
-    req: &HttpRequest,
-    state: &AppState,
-    pending: SamlIdpRequestRow,
-    passive: bool,
-) -> HttpResponse {
-    let resume = format!("/saml/idp/resume/{}", pending.id);
-    let session = match session_cookie::current_session(req, state).await {
-        Ok(session) => session,
-        Err(_) => return refuse(req, state, SamlError::Internal("session lookup".into())),
-    };
-    match session {
-        Some(session) if !pending.force_authn => {
-            resume_with(req, state, &pending.id, session).await
-        }
-        None if passive => passive_failure(req, state, pending).await,
-        _ => sign_in_redirect(&resume, pending.force_authn),
-    }
+    Ok(row)
 }
 
 fn sign_in_redirect(return_to: &str, fresh: bool) -> HttpResponse {
@@ -228,23 +210,27 @@ pub async fn resume(
         Ok(session) => session,
         Err(_) => return refuse(&req, &state, SamlError::Internal("session lookup".into())),
     };
-    let Some(session) = session else {
-        return sign_in_redirect(&format!("/saml/idp/resume/{id}"), false);
-    };
-    // ForceAuthn: the sign-in must be newer than the request.
     let lookup = id.clone();
     let now = state.clock.now();
-    let pending = state
+    let pending = match state
         .db
         .run(move |conn| store::find_request(conn, &lookup, now))
-        .await;
-    match pending {
-        Ok(Some(p)) if p.force_authn && session.session.created_at < p.created_at => {
-            sign_in_redirect(&format!("/saml/idp/resume/{id}"), true)
-        }
-        Ok(Some(_)) => resume_with(&req, &state, &id, session).await,
-        Ok(None) => refuse(&req, &state, SamlError::RequestUsed),
-        Err(error) => refuse(&req, &state, error.into()),
+        .await
+    {
+        Ok(Some(pending)) => pending,
+        Ok(None) => return refuse(&req, &state, SamlError::RequestUsed),
+        Err(error) => return refuse(&req, &state, error.into()),
+    };
+    let here = format!("/saml/idp/resume/{id}");
+    // A fresh sign-in for ForceAuthn: newer than the request.
+    let fresh =
+        |s: &ActiveSession| !pending.force_authn || s.session.created_at > pending.created_at;
+    match session {
+        Some(session) if fresh(&session) => resume_with(&req, &state, &id, session).await,
+        // IsPassive: no page may show; without a (fresh enough) session, NoPassive.
+        _ if pending.is_passive => passive_failure(&req, &state, pending).await,
+        Some(_) => sign_in_redirect(&here, true),
+        None => sign_in_redirect(&here, pending.force_authn),
     }
 }
 
@@ -282,7 +268,6 @@ pub async fn start(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<StartQuery>,
 ) -> HttpResponse {
     let app_id = path.into_inner();
     let session = match session_cookie::current_session(&req, &state).await {
@@ -290,11 +275,7 @@ pub async fn start(
         Err(_) => return refuse(&req, &state, SamlError::Internal("session lookup".into())),
     };
     let Some(session) = session else {
-        let here = match req.query_string() {
-            "" => req.path().to_string(),
-            q => format!("{}?{q}", req.path()),
-        };
-        return sign_in_redirect(&here, false);
+        return sign_in_redirect(req.path(), false);
     };
     let lookup = app_id.clone();
     let app = match state.db.run(move |conn| store::find(conn, &lookup)).await {
@@ -305,11 +286,9 @@ pub async fn start(
     let Some(acs) = app.acs_list().first().map(|s| s.to_string()) else {
         return refuse(&req, &state, SamlError::Recipient);
     };
-    let relay = query
-        .relay_state
-        .as_deref()
-        .filter(|r| r.len() <= MAX_RELAY_STATE);
-    answer(&req, &state, &app.id, &acs, None, relay, session).await
+    // No RelayState from the link: any site could send people here with one, and SPs often
+    // treat it as a place to go.
+    answer(&req, &state, &app.id, &acs, None, None, session).await
 }
 
 /// The attributes an app gets about a user.
@@ -318,7 +297,12 @@ fn attributes(
     app: &SamlAppRow,
     user: &crate::domain::User,
 ) -> Result<Vec<(String, Vec<String>)>, crate::storage::StorageError> {
-    let mut out = vec![("email".to_string(), vec![user.email.as_str().to_string()])];
+    // An address nobody proved is not asserted (an SP matching accounts by email would hand
+    // over the owner's account).
+    let mut out = Vec::new();
+    if user.email_verified {
+        out.push(("email".to_string(), vec![user.email.as_str().to_string()]));
+    }
     let mut push = |name: &str, value: &Option<String>| {
         if let Some(value) = value {
             out.push((name.to_string(), vec![value.clone()]));
@@ -377,6 +361,11 @@ async fn answer(
             {
                 return Ok(Err(SamlError::Account(
                     "This app is only for members of its organization.".into(),
+                )));
+            }
+            if app.name_id_format == "email" && !user.email_verified {
+                return Ok(Err(SamlError::Account(
+                    "This app signs you in by your email address: verify it on your account page first.".into(),
                 )));
             }
             let attributes = attributes(conn, &app, &user)?;

@@ -90,6 +90,22 @@ pub async fn receive(
                     return saml_error_page(&req, &state, &SamlError::Internal(error.to_string()));
                 }
             };
+            let record = crate::storage::saml_sign_ins::SamlSpSessionRow {
+                session_id: session.record.id.clone(),
+                connection_id: connection_id.clone(),
+                name_id: accepted.name_id.clone(),
+                name_id_format: accepted.name_id_format.clone(),
+                session_index: accepted.session_index.clone(),
+                created_at: state.clock.now(),
+            };
+            if let Err(error) = state
+                .db
+                .run(move |conn| crate::storage::saml_sign_ins::remember_sp_session(conn, &record))
+                .await
+            {
+                // Signed in all the same; only Single Logout will not know this session.
+                tracing::warn!(%error, "SAML session not recorded for logout");
+            }
             state.metrics.count_sign_in("success");
             tracing::info!(user_id = %accepted.user.id, connection = %connection_id, "signed in with SAML");
             let mut removal = actix_web::cookie::Cookie::build(relay_cookie_name(&state), "")

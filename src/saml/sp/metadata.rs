@@ -55,6 +55,7 @@ pub fn document(
             "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"{entity}\">",
             "<md:SPSSODescriptor AuthnRequestsSigned=\"{signed}\" WantAssertionsSigned=\"true\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">",
             "{keys}",
+            "<md:SingleLogoutService Binding=\"{redirect}\" Location=\"{slo}\"/>",
             "<md:NameIDFormat>{email}</md:NameIDFormat>",
             "<md:NameIDFormat>{persistent}</md:NameIDFormat>",
             "<md:NameIDFormat>{unspecified}</md:NameIDFormat>",
@@ -68,6 +69,8 @@ pub fn document(
         persistent = NAMEID_PERSISTENT,
         unspecified = NAMEID_UNSPECIFIED,
         post = BINDING_POST,
+        redirect = super::super::BINDING_REDIRECT,
+        slo = escape(&state.url(&format!("/saml/sp/{connection_id}/slo"))),
         acs = escape(&acs_url(state, connection_id)),
     )
 }

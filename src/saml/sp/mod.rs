@@ -4,6 +4,7 @@ pub mod acs;
 pub mod authn_request;
 pub mod checks;
 pub mod decrypt;
+pub mod logout;
 pub mod metadata;
 pub mod sign_in;
 pub mod sso;

@@ -118,6 +118,10 @@ pub struct Accepted {
     pub return_to: Option<String>,
     pub created_user: bool,
     pub linked: bool,
+    /// How the IdP named the session (for Single Logout).
+    pub name_id: String,
+    pub name_id_format: Option<String>,
+    pub session_index: Option<String>,
 }
 
 /// Settles the request, the replay cache and the account, in one transaction.
@@ -233,6 +237,14 @@ fn accept_in(
         Some(identity) => {
             let user = users::find_by_id(c, &identity.user_id)?
                 .ok_or_else(|| SamlError::Internal("linked account missing".into()))?;
+            // The link holds only while the connection still serves the account's domain.
+            if !saml_connections::serves(c, &connection.id, user.email.domain())? {
+                return Err(SamlError::Account(format!(
+                    "Single sign-on no longer serves {}'s domain. Sign in with your password.",
+                    user.email.as_str()
+                ))
+                .into());
+            }
             saml_sign_ins::touch_identity(c, &connection.id, &checked.name_id, now)?;
             (user, false, false, identity.created_membership)
         }
@@ -360,5 +372,8 @@ fn accept_in(
         return_to,
         created_user,
         linked,
+        name_id: checked.name_id.clone(),
+        name_id_format: checked.name_id_format.clone(),
+        session_index: checked.session_index.clone(),
     })
 }

@@ -96,6 +96,8 @@ def pysaml2_as_service_provider():
     location = dict(info["headers"])["Location"]
     browser = requests.Session()
     page = browser.get(location, allow_redirects=False)
+    check(page.status_code == 303 and page.headers["location"].startswith("/saml/idp/resume/"), "Tessera takes the request")
+    page = browser.get(BASE + page.headers["location"], allow_redirects=False)
     check(page.status_code == 303 and "/sign-in" in page.headers["location"], "Tessera sends the person to sign in")
     sign_in = browser.get(BASE + page.headers["location"])
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', sign_in.text).group(1)

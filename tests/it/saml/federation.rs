@@ -145,9 +145,10 @@ impl Pair {
     pub fn through_idp(
         &self,
         idp: &Browser,
-        mut page: Page,
+        page: Page,
         credentials: Option<(&str, &str)>,
     ) -> Page {
+        let mut page = resumed(idp, page);
         if page.status == 303 && page.location().starts_with("/sign-in") {
             let (email, password) = credentials.expect("the IdP asks for a sign-in");
             let location = page.location();
@@ -178,6 +179,14 @@ impl Pair {
         );
         page
     }
+}
+
+/// The IdP answers a request by sending the browser on to `/saml/idp/resume/{id}`: follow it.
+pub fn resumed(idp: &Browser, page: Page) -> Page {
+    if page.status == 303 && page.location().starts_with("/saml/idp/resume/") {
+        return idp.get(&page.location());
+    }
+    page
 }
 
 /// The auto-posting form's action and fields.
@@ -320,9 +329,13 @@ fn logout_request(
     issuer: &str,
     name_id: &str,
     signer: Option<(&Signer, &str)>,
+    now: i64,
 ) -> String {
+    let instant = chrono::DateTime::from_timestamp(now, 0)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%SZ");
     let xml = format!(
-        "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_lr1\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\" Destination=\"{idp_base}/saml/idp/slo\"><saml:Issuer>{issuer}</saml:Issuer><saml:NameID>{name_id}</saml:NameID></samlp:LogoutRequest>"
+        "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_lr1\" Version=\"2.0\" IssueInstant=\"{instant}\" Destination=\"{idp_base}/saml/idp/slo\"><saml:Issuer>{issuer}</saml:Issuer><saml:NameID>{name_id}</saml:NameID></samlp:LogoutRequest>"
     );
     let mut deflater =
         flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
@@ -394,21 +407,25 @@ both_backends! {
         assert_eq!(page.status, 400);
 
         // Valid: sign in, then the form to the registered ACS.
-        let page = browser.get(&authn_request(&request("", "https://sp.test")));
+        let page = resumed(&browser, browser.get(&authn_request(&request("", "https://sp.test"))));
         assert_eq!(page.status, 303);
         assert!(page.location().starts_with("/sign-in?return_to=%2Fsaml%2Fidp%2Fresume%2F"));
         // IsPassive without a session: a NoPassive answer, no page.
-        let passive = server.browser().get(&authn_request(&request(" IsPassive=\"true\"", "https://sp.test")));
+        let anonymous = server.browser();
+        let passive = resumed(&anonymous, anonymous.get(&authn_request(&request(" IsPassive=\"1\"", "https://sp.test"))));
         assert_eq!(passive.status, 200);
         assert!(decoded(&passive).contains("urn:oasis:names:tc:SAML:2.0:status:NoPassive"));
         assert!(browser.sign_in("ada@acme.com", PASSWORD).status == 303);
-        let form = browser.get(&authn_request(&request("", "https://sp.test")));
+        let form = resumed(&browser, browser.get(&authn_request(&request("", "https://sp.test"))));
         assert_eq!(form_of(&form).0, "https://sp.test/acs");
         assert!(form.header("content-security-policy").unwrap().contains("form-action https://sp.test"));
         // ForceAuthn: signed in or not, the form asks again.
-        let forced = browser.get(&authn_request(&request(" ForceAuthn=\"true\"", "https://sp.test")));
+        let forced = resumed(&browser, browser.get(&authn_request(&request(" ForceAuthn=\"1\"", "https://sp.test"))));
         assert_eq!(forced.status, 303);
         assert!(forced.location().contains("login=1"), "{}", forced.location());
+        // ForceAuthn with IsPassive cannot be met without a page: NoPassive.
+        let both = resumed(&browser, browser.get(&authn_request(&request(" ForceAuthn=\"true\" IsPassive=\"true\"", "https://sp.test"))));
+        assert!(decoded(&both).contains("status:NoPassive"));
 
         // Requiring signed requests: unsigned refused.
         assert_eq!(cli.run(&["saml", "app", "update", &app, "--requests-signed", "true"], None).code, 0);
@@ -419,15 +436,18 @@ both_backends! {
         let xml = decoded(&form);
         let name_id = name_id_of(&xml).1;
         let stranger = Signer::new("sp.test");
+        let now = tessera::clock::Clock::now(&server.clock);
+        let sha256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
         for (name, path) in [
-            ("unsigned", logout_request(&server.base_url, "https://sp.test", &name_id, None)),
-            ("sha1", logout_request(&server.base_url, "https://sp.test", &name_id, Some((&sp, "http://www.w3.org/2000/09/xmldsig#rsa-sha1")))),
-            ("another key", logout_request(&server.base_url, "https://sp.test", &name_id, Some((&stranger, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")))),
+            ("unsigned", logout_request(&server.base_url, "https://sp.test", &name_id, None, now)),
+            ("sha1", logout_request(&server.base_url, "https://sp.test", &name_id, Some((&sp, "http://www.w3.org/2000/09/xmldsig#rsa-sha1")), now)),
+            ("another key", logout_request(&server.base_url, "https://sp.test", &name_id, Some((&stranger, sha256)), now)),
+            ("stale", logout_request(&server.base_url, "https://sp.test", &name_id, Some((&sp, sha256)), now - 3600)),
         ] {
             assert_eq!(server.browser().get(&path).status, 400, "{name}");
         }
         assert!(browser.is_signed_in());
-        let out = server.browser().get(&logout_request(&server.base_url, "https://sp.test", &name_id, Some((&sp, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"))));
+        let out = server.browser().get(&logout_request(&server.base_url, "https://sp.test", &name_id, Some((&sp, sha256)), now));
         assert_eq!(out.status, 303, "{}", out.body);
         let location = out.location();
         assert!(location.starts_with("https://sp.test/slo?SAMLResponse=") && location.contains("&Signature="), "{location}");
@@ -435,5 +455,35 @@ both_backends! {
         assert!(response.contains("InResponseTo=\"_lr1\"") && response.contains("status:Success"), "{response}");
         assert!(!browser.is_signed_in(), "the session the app was given has ended");
         let _ = app;
+    }
+}
+
+both_backends! {
+    fn single_logout_reaches_the_idp_and_comes_back(backend) {
+        let pair = Pair::new(backend, &[], &[]);
+        let (sp, idp) = (pair.sp.browser(), pair.idp.browser());
+        assert_eq!(pair.sign_in(&sp, &idp, "/account", Some(("ada@acme.com", PASSWORD))).status, 303);
+        assert!(sp.is_signed_in() && idp.is_signed_in());
+        // Signing out at the SP hands the browser to the IdP with a signed LogoutRequest.
+        let csrf = sp.get("/sign-out").csrf_token();
+        let out = sp.post("/sign-out", &[("csrf_token", &csrf)]);
+        let to_idp = crate::saml::continue_link(&out);
+        assert!(to_idp.starts_with(&format!("{}/saml/idp/slo?SAMLRequest=", pair.idp.base_url)) && to_idp.contains("&Signature="), "{to_idp}");
+        assert!(!sp.is_signed_in());
+        let (request, _, _) = idp::read_redirect(&to_idp);
+        assert!(request.contains("<saml:NameID Format=\"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress\">ada@acme.com</saml:NameID>"), "{request}");
+        assert!(request.contains("<samlp:SessionIndex>"));
+        // The IdP ends its session and answers at the SP's SLO URL, signed.
+        let back = idp.get(&to_idp);
+        assert_eq!(back.status, 303, "{}", back.body);
+        assert!(!idp.is_signed_in(), "signed out at the IdP too");
+        let location = back.location();
+        assert!(location.starts_with(&format!("{}/saml/sp/{}/slo?SAMLResponse=", pair.sp.base_url, pair.connection)), "{location}");
+        let done = sp.get(&location);
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert_eq!(done.location(), "/sign-in?notice=signed-out");
+        // A forged LogoutResponse (signature removed) is refused.
+        let forged = location.split("&Signature=").next().unwrap().to_string();
+        assert_eq!(sp.get(&forged).status, 400);
     }
 }

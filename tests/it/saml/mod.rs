@@ -181,7 +181,7 @@ impl Setup {
 /// Where the sign-in page's hand-off to an IdP leads (its link; the page also refreshes to it).
 pub fn continue_link(page: &Page) -> String {
     assert_eq!(page.status, 200, "{}", page.body);
-    let marker = "id=\"continue-sso\" href=\"";
+    let marker = "id=\"handoff\" href=\"";
     let at = page
         .body
         .find(marker)
@@ -193,8 +193,18 @@ pub fn continue_link(page: &Page) -> String {
             .contains(&format!("http-equiv=\"refresh\" content=\"0; url={raw}\"")),
         "it moves on by itself"
     );
-    raw.replace("&amp;", "&")
-        .replace("&#x2f;", "/")
-        .replace("&#x2F;", "/")
-        .replace("&#61;", "=")
+    [
+        ("&amp;", "&"),
+        ("&#38;", "&"),
+        ("&#x2f;", "/"),
+        ("&#x2F;", "/"),
+        ("&#61;", "="),
+        ("&#43;", "+"),
+        ("&#39;", "'"),
+        ("&#34;", "\""),
+    ]
+    .iter()
+    .fold(raw.to_string(), |text, (entity, character)| {
+        text.replace(entity, character)
+    })
 }

@@ -323,3 +323,62 @@ both_backends! {
         assert!(audit.contains("samlConnection.deleted") && audit.contains("samlConnection.created"), "{audit}");
     }
 }
+
+/// A LogoutRequest from the test IdP (HTTP-Redirect), signed by `signer`.
+fn idp_logout_request(setup: &Setup, signer: &Signer, name_id: &str) -> String {
+    use base64::Engine;
+    use std::io::Write;
+    let instant = chrono::DateTime::from_timestamp(setup.now(), 0)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%SZ");
+    let destination = setup
+        .server
+        .state
+        .url(&format!("/saml/sp/{}/slo", setup.id()));
+    let xml = format!(
+        "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_idplr\" Version=\"2.0\" IssueInstant=\"{instant}\" Destination=\"{destination}\"><saml:Issuer>{IDP}</saml:Issuer><saml:NameID>{name_id}</saml:NameID></samlp:LogoutRequest>"
+    );
+    let mut deflater =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    deflater.write_all(xml.as_bytes()).unwrap();
+    let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    let message = base64::engine::general_purpose::STANDARD.encode(deflater.finish().unwrap());
+    let mut query = format!(
+        "SAMLRequest={}&SigAlg={}",
+        enc(&message),
+        enc(idp::RSA_SHA256)
+    );
+    let mut s =
+        openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &signer.key).unwrap();
+    let signature = base64::engine::general_purpose::STANDARD
+        .encode(s.sign_oneshot_to_vec(query.as_bytes()).unwrap());
+    query.push_str(&format!("&Signature={}", enc(&signature)));
+    format!("/saml/sp/{}/slo?{query}", setup.id())
+}
+
+both_backends! {
+    fn the_idp_can_sign_people_out(backend) {
+        let setup = Setup::new(backend, &[]);
+        let browser = setup.server.browser();
+        let (request_id, relay, _) = setup.start(&browser, "/account");
+        let spec = setup.spec(Some(&request_id), "ada@acme.com");
+        assert_eq!(setup.post(&browser, &spec.signed_assertion_response(&setup.idp), Some(&relay)).status, 303);
+        assert!(browser.is_signed_in());
+        // Not signed by the IdP's pinned key: refused, nobody signed out.
+        let stranger = Signer::new("idp.acme.test");
+        assert_eq!(setup.server.browser().get(&idp_logout_request(&setup, &stranger, "ada@acme.com")).status, 400);
+        assert!(browser.is_signed_in());
+        // Another NameID: nobody signed out, still answered.
+        let other = setup.server.browser().get(&idp_logout_request(&setup, &setup.idp, "bob@acme.com"));
+        assert_eq!(other.status, 303);
+        assert!(browser.is_signed_in());
+        // The right one: the session ends and the IdP gets a signed LogoutResponse.
+        let out = setup.server.browser().get(&idp_logout_request(&setup, &setup.idp, "ada@acme.com"));
+        assert_eq!(out.status, 303, "{}", out.body);
+        let location = out.location();
+        assert!(location.starts_with(&format!("{IDP_SSO}/logout?SAMLResponse=")) && location.contains("&Signature="), "{location}");
+        let (response, _, _) = idp::read_redirect(&location.replace("SAMLResponse=", "SAMLRequest="));
+        assert!(response.contains("InResponseTo=\"_idplr\"") && response.contains("status:Success"), "{response}");
+        assert!(!browser.is_signed_in());
+    }
+}
