@@ -487,3 +487,30 @@ both_backends! {
         assert_eq!(sp.get(&forged).status, 400);
     }
 }
+
+both_backends! {
+    fn the_idp_asserts_only_what_it_knows(backend) {
+        let server = TestServer::start(backend);
+        let cli = Cli::on(server.db.clone());
+        let created = cli.run(&["user", "create", "--email", "unproven@example.com", "--password-stdin"], Some(PASSWORD));
+        assert_eq!(created.code, 0, "{}", created.stderr);
+        assert_eq!(cli.run(&["org", "create", "--name", "Corp"], None).code, 0);
+        let app = json_id(cli.run(&["saml", "app", "add", "--entity-id", "https://sp.test", "--acs-url", "https://sp.test/acs", "--json"], None));
+        let browser = server.browser();
+        assert_eq!(browser.sign_in("unproven@example.com", PASSWORD).status, 303);
+        // Email NameIDs need a verified address: refused, nothing posted.
+        let page = browser.get(&format!("/saml/idp/apps/{app}/start"));
+        assert_eq!(page.status, 403, "{}", page.body);
+        assert!(page.body.contains("verify it") && !page.body.contains("SAMLResponse"));
+        // Persistent NameIDs: the response carries no email attribute.
+        assert_eq!(cli.run(&["saml", "app", "update", &app, "--name-id-format", "persistent"], None).code, 0);
+        let xml = decoded(&browser.get(&format!("/saml/idp/apps/{app}/start")));
+        assert!(!xml.contains("unproven@example.com"), "{xml}");
+        // Tied to an organization: members only; deleting the organization deletes the app.
+        assert_eq!(cli.run(&["saml", "app", "update", &app, "--org", "corp"], None).code, 0);
+        assert_eq!(browser.get(&format!("/saml/idp/apps/{app}/start")).status, 403);
+        assert_eq!(cli.run(&["org", "delete", "corp"], None).code, 0);
+        assert_eq!(cli.run(&["saml", "app", "show", &app], None).code, 3, "gone with its organization");
+        assert_eq!(browser.get(&format!("/saml/idp/apps/{app}/start")).status, 404);
+    }
+}
