@@ -15,6 +15,7 @@ pub mod certificates;
 pub mod connections;
 pub mod error;
 pub mod idp;
+pub mod logout_response;
 pub mod metadata_read;
 pub mod signature_shape;
 pub mod sp;

@@ -102,39 +102,16 @@ async fn logout(state: &AppState, incoming: &Incoming) -> Result<HttpResponse, S
         let _ = done.add_cookie(&clear);
         return Ok(done);
     };
-    super::super::sp::ensure_keys(state).await?;
-    let worker = state.clone();
-    let destination = slo_url.clone();
-    let relay = incoming.relay_state.clone();
-    let query = state
-        .db
-        .run(move |conn| {
-            let key = match super::super::sp::signing_key(&worker, conn) {
-                Ok(key) => key,
-                Err(e) => return Ok(Err(e)),
-            };
-            let xml = format!(
-                concat!(
-                    "<samlp:LogoutResponse xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ",
-                    "ID=\"{id}\" Version=\"2.0\" IssueInstant=\"{now}\" Destination=\"{destination}\" InResponseTo=\"{irt}\">",
-                    "<saml:Issuer>{issuer}</saml:Issuer>",
-                    "<samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>",
-                    "</samlp:LogoutResponse>"
-                ),
-                id = new_id(),
-                now = instant(now),
-                destination = escape(&destination),
-                irt = escape(&request_id),
-                issuer = escape(&super::entity_id(&worker)),
-            );
-            Ok(redirect_query("SAMLResponse", &xml, relay.as_deref(), Some(&key)))
-        })
-        .await??;
+    let location = super::super::logout_response::signed_url(
+        state,
+        &super::entity_id(state),
+        &slo_url,
+        &request_id,
+        incoming.relay_state.as_deref(),
+    )
+    .await?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            with_query(&slo_url, &query),
-        ))
+        .insert_header((actix_web::http::header::LOCATION, location))
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .cookie(clear)
         .finish())

@@ -174,32 +174,13 @@ async fn idp_logout(
     let Some(destination) = connection.slo_url.clone() else {
         return Ok(crate::web::page::see_other("/sign-in?notice=signed-out"));
     };
-    let xml = format!(
-        concat!(
-            "<samlp:LogoutResponse xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ",
-            "ID=\"{id}\" Version=\"2.0\" IssueInstant=\"{now}\" Destination=\"{destination}\" InResponseTo=\"{irt}\">",
-            "<saml:Issuer>{issuer}</saml:Issuer>",
-            "<samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>",
-            "</samlp:LogoutResponse>"
-        ),
-        id = new_id(),
-        now = instant(now),
-        destination = escape(&destination),
-        irt = escape(message.attribute("ID").unwrap_or_default()),
-        issuer = escape(&sp_entity_id(state, &connection.id)),
-    );
-    super::ensure_keys(state).await?;
-    let worker = state.clone();
-    let relay = incoming.relay_state.clone();
-    let query = state
-        .db
-        .run(move |conn| {
-            Ok(super::signing_key(&worker, conn)
-                .and_then(|key| redirect_query("SAMLResponse", &xml, relay.as_deref(), Some(&key))))
-        })
-        .await??;
-    Ok(crate::web::page::see_other(&with_query(
+    let location = super::super::logout_response::signed_url(
+        state,
+        &sp_entity_id(state, &connection.id),
         &destination,
-        &query,
-    )))
+        message.attribute("ID").unwrap_or_default(),
+        incoming.relay_state.as_deref(),
+    )
+    .await?;
+    Ok(crate::web::page::see_other(&location))
 }
