@@ -11,6 +11,8 @@
 //! - [`mail`]: outgoing mail over SMTP or, in development, to files.
 //! - [`http`]: plumbing shared by every route: security headers, request ids, metrics, health.
 //! - [`web`]: the hosted pages (sign-in, sign-up, account...), HTML only through `templates/`.
+//! - [`oidc`], [`scim`], [`saml`]: the protocols: OpenID Connect and OAuth 2.0, SCIM 2.0
+//!   provisioning, SAML 2.0 (enterprise connections as SP, SAML apps as IdP).
 //! - [`server`]: assembles the actix-web application from the pieces above.
 //! - [`cli`]: the `tessera` command line.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]

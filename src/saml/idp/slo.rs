@@ -7,8 +7,6 @@
 use super::super::certificates::Certificate;
 use super::super::error::SamlError;
 use super::super::sp::acs::saml_error_page;
-use super::super::sp::authn_request::{redirect_query, with_query};
-use super::super::{escape, instant, new_id};
 use super::binding::{self, Incoming};
 use super::sso::PostForm;
 use crate::app::AppState;

@@ -151,7 +151,6 @@ async fn idp_logout(
     incoming: &Incoming,
     message: &binding::Message,
 ) -> Result<HttpResponse, SamlError> {
-    let now = state.clock.now();
     let name_id = message
         .name_id
         .clone()
