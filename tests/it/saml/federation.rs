@@ -428,7 +428,19 @@ both_backends! {
         assert!(decoded(&both).contains("status:NoPassive"));
 
         // Requiring signed requests: unsigned refused.
+        // The HTTP-POST binding takes the same request (base64, not deflated).
+        let posted = browser.post("/saml/idp/sso", &[("SAMLRequest", &idp::b64(&request("", "https://sp.test"))), ("RelayState", "rs-post")]);
+        let form = resumed(&browser, posted);
+        assert_eq!(form_of(&form).2.as_deref(), Some("rs-post"));
         assert_eq!(cli.run(&["saml", "app", "update", &app, "--requests-signed", "true"], None).code, 0);
+        let unsigned_post = browser.post("/saml/idp/sso", &[("SAMLRequest", &idp::b64(&request("", "https://sp.test")))]);
+        assert_eq!(unsigned_post.status, 400, "unsigned POST request refused");
+        // Signed by the app's key over the POST binding: accepted; by another key: refused.
+        let signed = sp.sign256(&request("", "https://sp.test").replace("ID=\"_r1\"", "ID=\"_r2\""), "_r2");
+        let accepted = resumed(&browser, browser.post("/saml/idp/sso", &[("SAMLRequest", &idp::b64(&signed))]));
+        assert_eq!(form_of(&accepted).0, "https://sp.test/acs");
+        let forged = Signer::new("sp.test").sign256(&request("", "https://sp.test").replace("ID=\"_r1\"", "ID=\"_r3\""), "_r3");
+        assert_eq!(browser.post("/saml/idp/sso", &[("SAMLRequest", &idp::b64(&forged))]).status, 400);
         assert_eq!(browser.get(&authn_request(&request("", "https://sp.test"))).status, 400);
 
         // Single Logout: unsigned, SHA-1 and foreign signatures refused; a good one ends the
