@@ -98,16 +98,22 @@ pub(crate) async fn mail_budget_allows(
     state: &crate::app::AppState,
     email: &crate::domain::EmailAddress,
 ) -> Result<bool, AccountError> {
-    use crate::domain::mail_budget;
-    let key = mail_budget::key(email.as_str());
+    budget_allows(state, crate::domain::mail_budget::MAIL, email.as_str()).await
+}
+
+/// Counts one use by `subject` against `budget`; false when the budget is spent.
+pub async fn budget_allows(
+    state: &crate::app::AppState,
+    budget: crate::domain::budget::Budget,
+    subject: &str,
+) -> Result<bool, AccountError> {
+    let key = budget.key(subject);
     let now = state.clock.now();
     let counter = state
         .db
         .run(move |conn| {
-            crate::storage::throttle_counters::update(conn, &key, |c| {
-                mail_budget::after_message(c, now)
-            })
+            crate::storage::throttle_counters::update(conn, &key, |c| budget.after_use(c, now))
         })
         .await?;
-    Ok(mail_budget::allows(&counter))
+    Ok(budget.allows(&counter))
 }

@@ -198,6 +198,9 @@ pub struct SamlConfig {
     pub key_publish_ahead_seconds: i64,
     /// The largest SAMLResponse accepted, in bytes once decoded.
     pub max_response_bytes: usize,
+    /// SAML sign-ins one client address may start per 10 minutes (each stores a request before
+    /// anyone has signed in). Generous: a company's people may share one address.
+    pub requests_per_client: i64,
 }
 
 impl Default for SamlConfig {
@@ -207,6 +210,7 @@ impl Default for SamlConfig {
             request_lifetime_seconds: 600,
             key_publish_ahead_seconds: 7 * 24 * 3600,
             max_response_bytes: 256 * 1024,
+            requests_per_client: 1000,
         }
     }
 }
@@ -561,6 +565,11 @@ impl Config {
         if !(1..=36_500).contains(&self.audit.retention_days) {
             return Err(ConfigError::Invalid(
                 "audit.retention_days must be 1 to 36500".into(),
+            ));
+        }
+        if self.saml.requests_per_client < 1 || self.saml.clock_skew_seconds < 0 {
+            return Err(ConfigError::Invalid(
+                "saml.requests_per_client must be at least 1 and saml.clock_skew_seconds not negative".into(),
             ));
         }
         if !(1..=90).contains(&self.organizations.invitation_days) {

@@ -4,36 +4,34 @@
 use crate::clock::UnixTime;
 use crate::domain::sign_in_throttle::FailureCounter;
 
+use super::budget::Budget;
+
 /// Messages per address per window.
 pub const MAX_PER_WINDOW: i64 = 5;
 /// The window, in seconds.
 pub const WINDOW_SECONDS: i64 = 3600;
 
+/// The budget of mail to one address.
+pub const MAIL: Budget = Budget {
+    label: "mail",
+    max_per_window: MAX_PER_WINDOW,
+    window_seconds: WINDOW_SECONDS,
+};
+
 /// The counter after one more message at `now`; the message may go when `failures` (the count of
 /// messages in the window) is at most [`MAX_PER_WINDOW`]. The window opens at the first message.
 pub fn after_message(previous: Option<&FailureCounter>, now: UnixTime) -> FailureCounter {
-    match previous {
-        Some(p) if now < p.last_failure_at + WINDOW_SECONDS => FailureCounter {
-            failures: p.failures + 1,
-            ..*p
-        },
-        _ => FailureCounter {
-            failures: 1,
-            last_failure_at: now,
-            blocked_until: 0,
-        },
-    }
+    MAIL.after_use(previous, now)
 }
 
 /// True when the counter allows the message just counted.
 pub fn allows(counter: &FailureCounter) -> bool {
-    counter.failures <= MAX_PER_WINDOW
+    MAIL.allows(counter)
 }
 
 /// The counter key for an address.
 pub fn key(email: &str) -> String {
-    let digest = crate::crypto::SecretDigest::labelled("mail", email);
-    format!("mail:{}", digest.as_str())
+    MAIL.key(email)
 }
 
 #[cfg(test)]

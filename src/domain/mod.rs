@@ -2,6 +2,7 @@
 //! user and a session are, and how failed sign-ins are throttled. Pure logic: no I/O, `now` is
 //! passed in.
 
+pub mod budget;
 pub mod client;
 pub mod email;
 pub mod field_error;

@@ -76,6 +76,9 @@ pub enum SamlError {
     Account(String),
     #[error("no such connection")]
     UnknownConnection,
+    /// This client address started too many sign-ins lately.
+    #[error("too many SAML requests from this client")]
+    TooMany,
     /// A request from a service provider nobody registered.
     #[error("no SAML app with entity id {0:?}")]
     UnknownApp(String),
@@ -114,6 +117,7 @@ impl SamlError {
             SamlError::Subject(_) => "subject",
             SamlError::Account(_) => "account",
             SamlError::UnknownConnection => "unknown_connection",
+            SamlError::TooMany => "too_many",
             SamlError::UnknownApp(_) => "unknown_app",
             SamlError::Storage(_) => "storage",
             SamlError::Internal(_) => "internal",
@@ -134,6 +138,11 @@ impl SamlError {
             SamlError::UnknownConnection => (
                 "Page not found",
                 "This single sign-on connection does not exist.".into(),
+            ),
+            SamlError::TooMany => (
+                "Too many sign-ins",
+                "Too many sign-ins were started from your network. Try again in a few minutes."
+                    .into(),
             ),
             SamlError::UnknownApp(_) => (
                 "Unknown application",
@@ -164,6 +173,7 @@ impl SamlError {
             SamlError::Storage(_) | SamlError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             SamlError::UnknownConnection | SamlError::UnknownApp(_) => StatusCode::NOT_FOUND,
             SamlError::Account(_) => StatusCode::FORBIDDEN,
+            SamlError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         }
     }

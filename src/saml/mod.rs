@@ -101,3 +101,25 @@ pub fn instant(unix: crate::clock::UnixTime) -> String {
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
 }
+
+/// Counts one SAML request from `client` against its budget (`saml.requests_per_client` per
+/// 10 minutes): requests write a row before anyone has signed in.
+pub async fn request_budget(
+    state: &crate::app::AppState,
+    client: std::net::IpAddr,
+) -> Result<(), error::SamlError> {
+    let budget = crate::domain::budget::Budget {
+        label: "saml",
+        max_per_window: state.config.saml.requests_per_client,
+        window_seconds: 600,
+    };
+    let subject = crate::domain::sign_in_throttle::client_address_subject(client);
+    match crate::accounts::budget_allows(state, budget, &subject).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(error::SamlError::TooMany),
+        Err(crate::accounts::AccountError::Unavailable) => Err(error::SamlError::Storage(
+            crate::storage::StorageError::Unavailable("database".into()),
+        )),
+        Err(other) => Err(error::SamlError::Internal(other.to_string())),
+    }
+}

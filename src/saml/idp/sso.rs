@@ -34,10 +34,8 @@ fn refuse(req: &HttpRequest, state: &AppState, error: SamlError) -> HttpResponse
 
 /// `GET /saml/idp/sso`
 pub async fn redirect_binding(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    match binding::from_redirect(req.query_string(), "SAMLRequest") {
-        Ok(incoming) => receive(&req, &state, incoming).await,
-        Err(error) => refuse(&req, &state, error),
-    }
+    let incoming = binding::from_redirect(req.query_string(), "SAMLRequest");
+    receive(&req, &state, incoming).await
 }
 
 /// `POST /saml/idp/sso`
@@ -47,16 +45,26 @@ pub async fn post_binding(
     form: web::Form<PostForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    match binding::from_post(&form.saml_request, form.relay_state) {
-        Ok(incoming) => receive(&req, &state, incoming).await,
-        Err(error) => refuse(&req, &state, error),
-    }
+    let incoming = binding::from_post(&form.saml_request, form.relay_state);
+    receive(&req, &state, incoming).await
 }
 
 /// Stores the request, then continues on a same-origin GET (`/saml/idp/resume/{id}`): a
 /// request arriving by a cross-site POST carries no SameSite=Lax session cookie, so whether the
 /// person is signed in is only known there.
-async fn receive(req: &HttpRequest, state: &AppState, incoming: Incoming) -> HttpResponse {
+async fn receive(
+    req: &HttpRequest,
+    state: &AppState,
+    incoming: Result<Incoming, SamlError>,
+) -> HttpResponse {
+    // Counted before anything is read: every request costs parsing, and a good one a row.
+    if let Err(error) = super::super::request_budget(state, client_info(req, state).ip).await {
+        return refuse(req, state, error);
+    }
+    let incoming = match incoming {
+        Ok(incoming) => incoming,
+        Err(error) => return refuse(req, state, error),
+    };
     match accept_request(state, incoming).await {
         Ok(pending) => crate::web::page::see_other(&format!("/saml/idp/resume/{}", pending.id)),
         Err(error) => refuse(req, state, error),

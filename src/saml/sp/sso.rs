@@ -54,7 +54,12 @@ pub async fn start(
     query: web::Query<SsoQuery>,
 ) -> HttpResponse {
     let target = query.return_to.as_deref().and_then(return_to::local_path);
-    match redirect(&state, path.into_inner(), target).await {
+    let client = crate::web::client_info(&req, &state).ip;
+    let started = match super::super::request_budget(&state, client).await {
+        Ok(()) => redirect(&state, path.into_inner(), target).await,
+        Err(error) => Err(error),
+    };
+    match started {
         Ok((location, relay)) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, location))
             .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -66,7 +66,16 @@ pub fn verify_domain(cli: &Cli, org: &str, domain: &str) {
 
 impl Setup {
     pub fn new(backend: crate::support::Backend, extra: &[&str]) -> Self {
-        let server = TestServer::start(backend);
+        Self::with(backend, extra, |_| {})
+    }
+
+    /// [`Setup::new`] on a server whose configuration `configure` adjusts.
+    pub fn with(
+        backend: crate::support::Backend,
+        extra: &[&str],
+        configure: impl FnOnce(&mut tessera::config::Config),
+    ) -> Self {
+        let server = TestServer::start_with(backend, configure);
         let cli = Cli::on(server.db.clone());
         assert_eq!(cli.run(&["org", "create", "--name", "Acme"], None).code, 0);
         verify_domain(&cli, "acme", "acme.com");

@@ -382,3 +382,22 @@ both_backends! {
         assert!(!browser.is_signed_in());
     }
 }
+
+both_backends! {
+    fn sign_ins_started_from_one_address_are_budgeted(backend) {
+        let setup = Setup::with(backend, &[], |c| c.saml.requests_per_client = 3);
+        let browser = setup.server.browser();
+        let start = format!("/saml/sp/{}/sso", setup.id());
+        for _ in 0..3 {
+            assert_eq!(browser.get(&start).status, 303);
+        }
+        let refused = browser.get(&start);
+        assert_eq!(refused.status, 429, "{}", refused.body);
+        assert!(refused.body.contains("Too many sign-ins"));
+        // The IdP side counts against the same budget, before reading anything.
+        assert_eq!(browser.get("/saml/idp/sso?SAMLRequest=x").status, 429);
+        // Ten minutes later the budget is back.
+        setup.server.clock.advance(600);
+        assert_eq!(browser.get(&start).status, 303);
+    }
+}
