@@ -101,6 +101,8 @@ pub struct SamlIdpRequestRow {
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
     pub is_passive: bool,
+    /// Digest of the nonce in the cookie of the browser that brought the request.
+    pub browser_digest: String,
 }
 
 pub fn insert_request(conn: &mut DbConnection, row: &SamlIdpRequestRow) -> StorageResult<()> {

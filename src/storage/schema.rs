@@ -596,6 +596,7 @@ diesel::table! {
         created_at -> BigInt,
         expires_at -> BigInt,
         is_passive -> Bool,
+        browser_digest -> Text,
     }
 }
 

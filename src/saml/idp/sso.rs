@@ -66,9 +66,39 @@ async fn receive(
         Err(error) => return refuse(req, state, error),
     };
     match accept_request(state, incoming).await {
-        Ok(pending) => crate::web::page::see_other(&format!("/saml/idp/resume/{}", pending.id)),
+        Ok((pending, nonce)) => {
+            let mut response =
+                crate::web::page::see_other(&format!("/saml/idp/resume/{}", pending.id));
+            let _ = response.add_cookie(&browser_cookie(state, &pending.id, &nonce));
+            response
+        }
         Err(error) => refuse(req, state, error),
     }
+}
+
+/// The cookie that ties a pending request to the browser that brought it (one per request, so
+/// sign-ins in several tabs do not disturb each other). SameSite=Lax: it comes along on the
+/// same-site GET to `/saml/idp/resume/{id}`.
+fn browser_cookie(state: &AppState, id: &str, nonce: &str) -> actix_web::cookie::Cookie<'static> {
+    actix_web::cookie::Cookie::build(browser_cookie_name(state, id), nonce.to_string())
+        .path("/")
+        .http_only(true)
+        .secure(state.cookies.secure)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            state.config.oidc.interaction_seconds,
+        ))
+        .finish()
+}
+
+fn browser_cookie_name(state: &AppState, id: &str) -> String {
+    let prefix = if state.cookies.secure { "__Host-" } else { "" };
+    let short: String = id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect();
+    format!("{prefix}tessera_saml_{short}")
 }
 
 /// An `xs:boolean` attribute.
@@ -80,7 +110,7 @@ fn flag(message: &binding::Message, name: &str) -> bool {
 async fn accept_request(
     state: &AppState,
     incoming: Incoming,
-) -> Result<SamlIdpRequestRow, SamlError> {
+) -> Result<(SamlIdpRequestRow, String), SamlError> {
     let message = binding::read(&incoming.xml)?;
     if message.root != "AuthnRequest" || message.attribute("Version") != Some("2.0") {
         return Err(SamlError::Malformed("not a SAML 2.0 AuthnRequest".into()));
@@ -129,7 +159,9 @@ async fn accept_request(
         .to_string();
     let relay_state = incoming.relay_state.filter(|r| r.len() <= MAX_RELAY_STATE);
     let now = state.clock.now();
+    let nonce = crate::crypto::random_token();
     let row = SamlIdpRequestRow {
+        browser_digest: crate::crypto::SecretDigest::of(&nonce).as_str().to_string(),
         id: crate::crypto::random_token(),
         app_id: app.id.clone(),
         request_id: Some(request_id),
@@ -145,7 +177,7 @@ async fn accept_request(
         .db
         .run(move |conn| store::insert_request(conn, &stored))
         .await?;
-    Ok(row)
+    Ok((row, nonce))
 }
 
 fn sign_in_redirect(return_to: &str, fresh: bool) -> HttpResponse {
@@ -229,6 +261,20 @@ pub async fn resume(
         Ok(None) => return refuse(&req, &state, SamlError::RequestUsed),
         Err(error) => return refuse(&req, &state, error.into()),
     };
+    // Only the browser that brought the request may have it answered.
+    let same_browser = req
+        .cookie(&browser_cookie_name(&state, &id))
+        .is_some_and(|c| {
+            crate::crypto::constant_time_eq(
+                crate::crypto::SecretDigest::of(c.value())
+                    .as_str()
+                    .as_bytes(),
+                pending.browser_digest.as_bytes(),
+            )
+        });
+    if !same_browser {
+        return refuse(&req, &state, SamlError::RelayState);
+    }
     let here = format!("/saml/idp/resume/{id}");
     // A fresh sign-in for ForceAuthn: newer than the request.
     let fresh =

@@ -410,6 +410,15 @@ both_backends! {
         let page = resumed(&browser, browser.get(&authn_request(&request("", "https://sp.test"))));
         assert_eq!(page.status, 303);
         assert!(page.location().starts_with("/sign-in?return_to=%2Fsaml%2Fidp%2Fresume%2F"));
+        // A pending request is answered only in the browser that brought it.
+        let taken = browser.get(&authn_request(&request("", "https://sp.test")));
+        let resume = taken.location();
+        assert!(resume.starts_with("/saml/idp/resume/"));
+        let elsewhere = server.browser();
+        assert!(elsewhere.sign_in("ada@acme.com", PASSWORD).status == 303);
+        let refused = elsewhere.get(&resume);
+        assert_eq!(refused.status, 400, "another browser cannot answer it");
+        assert!(!refused.body.contains("SAMLResponse"));
         // IsPassive without a session: a NoPassive answer, no page.
         let anonymous = server.browser();
         let passive = resumed(&anonymous, anonymous.get(&authn_request(&request(" IsPassive=\"1\"", "https://sp.test"))));

@@ -1,0 +1,1 @@
+ALTER TABLE saml_idp_requests DROP COLUMN browser_digest;
