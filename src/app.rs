@@ -149,6 +149,12 @@ pub struct CookieNames {
 }
 
 impl CookieNames {
+    /// `name` with the `__Host-` prefix over https (for cookies made per flow, like SAML's).
+    pub fn host_prefixed(&self, name: &str) -> String {
+        let prefix = if self.secure { "__Host-" } else { "" };
+        format!("{prefix}{name}")
+    }
+
     pub fn for_config(config: &Config) -> Self {
         let secure = config.is_https();
         let prefix = if secure { "__Host-" } else { "" };

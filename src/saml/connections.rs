@@ -91,6 +91,16 @@ pub fn certificates(row: &SamlConnectionRow) -> Vec<Certificate> {
     Certificate::all_from_pem(&row.certificates).unwrap_or_default()
 }
 
+/// The attribute names a connection reads (unset ones fall back to the common names).
+pub fn attribute_names(row: &SamlConnectionRow) -> AttributeNames {
+    AttributeNames {
+        email: row.email_attribute.clone(),
+        given_name: row.given_name_attribute.clone(),
+        family_name: row.family_name_attribute.clone(),
+        groups: row.groups_attribute.clone(),
+    }
+}
+
 fn shown(state: &AppState, row: SamlConnectionRow, domains: Vec<String>) -> Connection {
     Connection {
         certificate_fingerprints: certificates(&row)
@@ -101,12 +111,7 @@ fn shown(state: &AppState, row: SamlConnectionRow, domains: Vec<String>) -> Conn
         acs_url: acs_url(state, &row.id),
         sp_metadata_url: sp_entity_id(state, &row.id),
         sign_in_url: state.url(&format!("/saml/sp/{}/sso", row.id)),
-        attributes: AttributeNames {
-            email: row.email_attribute,
-            given_name: row.given_name_attribute,
-            family_name: row.family_name_attribute,
-            groups: row.groups_attribute,
-        },
+        attributes: attribute_names(&row),
         id: row.id,
         organization_id: row.organization_id,
         name: row.name,

@@ -29,15 +29,7 @@ pub async fn signed_url(
         irt = escape(in_response_to),
         issuer = escape(issuer),
     );
-    super::sp::ensure_keys(state).await?;
-    let worker = state.clone();
-    let relay = relay_state.map(str::to_string);
-    let query = state
-        .db
-        .run(move |conn| {
-            Ok(super::sp::signing_key(&worker, conn)
-                .and_then(|key| redirect_query("SAMLResponse", &xml, relay.as_deref(), Some(&key))))
-        })
-        .await??;
+    let key = super::sp::current_key(state).await?;
+    let query = redirect_query("SAMLResponse", &xml, relay_state, Some(&key))?;
     Ok(with_query(destination, &query))
 }

@@ -17,10 +17,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 /// `GET /saml/idp/slo`
 pub async fn redirect_binding(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    match binding::from_redirect(req.query_string(), "SAMLRequest") {
-        Ok(incoming) => receive(&req, &state, incoming).await,
-        Err(error) => refuse(&req, &state, error),
-    }
+    let incoming = binding::from_redirect(req.query_string(), "SAMLRequest");
+    receive(&req, &state, incoming).await
 }
 
 /// `POST /saml/idp/slo`
@@ -30,10 +28,8 @@ pub async fn post_binding(
     form: web::Form<PostForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    match binding::from_post(&form.saml_request, form.relay_state) {
-        Ok(incoming) => receive(&req, &state, incoming).await,
-        Err(error) => refuse(&req, &state, error),
-    }
+    let incoming = binding::from_post(&form.saml_request, form.relay_state);
+    receive(&req, &state, incoming).await
 }
 
 fn refuse(req: &HttpRequest, state: &AppState, error: SamlError) -> HttpResponse {
@@ -41,8 +37,12 @@ fn refuse(req: &HttpRequest, state: &AppState, error: SamlError) -> HttpResponse
     saml_error_page(req, state, &error)
 }
 
-async fn receive(req: &HttpRequest, state: &AppState, incoming: Incoming) -> HttpResponse {
-    match logout(state, &incoming).await {
+async fn receive(
+    req: &HttpRequest,
+    state: &AppState,
+    incoming: Result<Incoming, SamlError>,
+) -> HttpResponse {
+    match async { logout(state, &incoming?).await }.await {
         Ok(response) => response,
         Err(error) => refuse(req, state, error),
     }

@@ -92,13 +92,14 @@ fn browser_cookie(state: &AppState, id: &str, nonce: &str) -> actix_web::cookie:
 }
 
 fn browser_cookie_name(state: &AppState, id: &str) -> String {
-    let prefix = if state.cookies.secure { "__Host-" } else { "" };
     let short: String = id
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .take(12)
         .collect();
-    format!("{prefix}tessera_saml_{short}")
+    state
+        .cookies
+        .host_prefixed(&format!("tessera_saml_{short}"))
 }
 
 /// An `xs:boolean` attribute.
@@ -196,32 +197,34 @@ async fn passive_failure(
     state: &AppState,
     pending: SamlIdpRequestRow,
 ) -> HttpResponse {
-    let lookup = pending.id.clone();
-    let now = state.clock.now();
-    let worker = state.clone();
-    let (acs_url, relay_state) = (pending.acs_url.clone(), pending.relay_state.clone());
     let result = async {
-        super::super::sp::ensure_keys(state).await?;
+        let (lookup, now) = (pending.id.clone(), state.clock.now());
         state
             .db
-            .run(move |conn| {
-                store::take_request(conn, &lookup, now)?;
-                let key = super::super::sp::signing_key(&worker, conn)
-                    .map_err(|e| crate::storage::StorageError::Query(e.to_string()))?;
-                Ok(response::failure(
-                    &super::entity_id(&worker),
-                    &pending.acs_url,
-                    pending.request_id.as_deref(),
-                    "urn:oasis:names:tc:SAML:2.0:status:NoPassive",
-                    now,
-                    &key,
-                ))
-            })
-            .await?
+            .run(move |conn| store::take_request(conn, &lookup, now))
+            .await?;
+        let key = super::super::sp::current_key(state).await?;
+        let (entity, acs, irt) = (
+            super::entity_id(state),
+            pending.acs_url.clone(),
+            pending.request_id.clone(),
+        );
+        web::block(move || {
+            response::failure(
+                &entity,
+                &acs,
+                irt.as_deref(),
+                "urn:oasis:names:tc:SAML:2.0:status:NoPassive",
+                now,
+                &key,
+            )
+        })
+        .await
+        .map_err(|e| SamlError::Internal(e.to_string()))?
     }
     .await;
     match result {
-        Ok(xml) => post_form(&acs_url, &xml, relay_state.as_deref()),
+        Ok(xml) => post_form(&pending.acs_url, &xml, pending.relay_state.as_deref()),
         Err(error) => refuse(req, state, error),
     }
 }
@@ -309,7 +312,7 @@ async fn resume_with(
         req,
         state,
         &pending.app_id,
-        &pending.acs_url,
+        Some(&pending.acs_url),
         pending.request_id.as_deref(),
         pending.relay_state.as_deref(),
         session,
@@ -331,18 +334,9 @@ pub async fn start(
     let Some(session) = session else {
         return sign_in_redirect(req.path(), false);
     };
-    let lookup = app_id.clone();
-    let app = match state.db.run(move |conn| store::find(conn, &lookup)).await {
-        Ok(Some(app)) => app,
-        Ok(None) => return refuse(&req, &state, SamlError::UnknownApp(app_id)),
-        Err(error) => return refuse(&req, &state, error.into()),
-    };
-    let Some(acs) = app.acs_list().first().map(|s| s.to_string()) else {
-        return refuse(&req, &state, SamlError::Recipient);
-    };
-    // No RelayState from the link: any site could send people here with one, and SPs often
-    // treat it as a place to go.
-    answer(&req, &state, &app.id, &acs, None, None, session).await
+    // The app's default ACS; no RelayState from the link: any site could send people here with
+    // one, and SPs often treat it as a place to go.
+    answer(&req, &state, &app_id, None, None, None, session).await
 }
 
 /// The attributes an app gets about a user.
@@ -381,33 +375,52 @@ fn attributes(
     Ok(out)
 }
 
-/// Builds, records and posts the response.
+/// Builds, records and posts the response (to `acs_url`, or the app's default ACS).
 async fn answer(
     req: &HttpRequest,
     state: &AppState,
     app_id: &str,
-    acs_url: &str,
+    acs_url: Option<&str>,
     in_response_to: Option<&str>,
     relay_state: Option<&str>,
     session: ActiveSession,
 ) -> HttpResponse {
-    if let Err(error) = super::super::sp::ensure_keys(state).await {
-        return refuse(req, state, error);
+    match build_answer(state, app_id, acs_url, in_response_to, &session).await {
+        Ok((xml, app, acs)) => {
+            audit::record(
+                state,
+                Event::new(
+                    "saml.assertion_issued",
+                    Actor::User(session.user.id.clone()),
+                )
+                .target("saml_app", app.id.clone())
+                .detail("entity_id", app.entity_id.clone())
+                .from(&client_info(req, state)),
+            )
+            .await;
+            post_form(&acs, &xml, relay_state)
+        }
+        Err(error) => refuse(req, state, error),
     }
+}
+
+/// The signed response for a signed-in person, recorded for Single Logout: the app and what it
+/// may learn in one database call, signing off it (CPU work holds no connection), the record in
+/// another.
+async fn build_answer(
+    state: &AppState,
+    app_id: &str,
+    acs_url: Option<&str>,
+    in_response_to: Option<&str>,
+    session: &ActiveSession,
+) -> Result<(String, SamlAppRow, String), SamlError> {
     let now = state.clock.now();
-    let worker = state.clone();
-    let (app_id, acs, irt) = (
-        app_id.to_string(),
-        acs_url.to_string(),
-        in_response_to.map(str::to_string),
-    );
-    let user = session.user.clone();
-    let record = session.session.clone();
-    let built = state
+    let (lookup, user) = (app_id.to_string(), session.user.clone());
+    let (app, attributes) = state
         .db
         .run(move |conn| {
-            let Some(app) = store::find(conn, &app_id)? else {
-                return Ok(Err(SamlError::UnknownApp(app_id)));
+            let Some(app) = store::find(conn, &lookup)? else {
+                return Ok(Err(SamlError::UnknownApp(lookup)));
             };
             // An app tied to an organization only serves its active members.
             if let Some(org_id) = &app.organization_id
@@ -423,48 +436,53 @@ async fn answer(
                 )));
             }
             let attributes = attributes(conn, &app, &user)?;
-            let (format, name_id) = response::name_id(&worker.server_key, &app, &user);
-            let index = response::session_index(&record.id);
-            let key = match super::super::sp::signing_key(&worker, conn) {
-                Ok(key) => key,
-                Err(e) => return Ok(Err(e)),
-            };
-            let issue = Issue {
-                idp_entity_id: &super::entity_id(&worker),
-                app: &app,
-                acs_url: &acs,
+            Ok(Ok((app, attributes)))
+        })
+        .await??;
+    let acs = match acs_url {
+        Some(acs) => acs.to_string(),
+        None => app
+            .acs_list()
+            .first()
+            .map(|s| s.to_string())
+            .ok_or(SamlError::Recipient)?,
+    };
+    let (format, name_id) = response::name_id(&state.server_key, &app, &session.user);
+    let index = response::session_index(&session.session.id);
+    let key = super::super::sp::current_key(state).await?;
+    let (entity, built_app, built_acs, irt, record) = (
+        super::entity_id(state),
+        app.clone(),
+        acs.clone(),
+        in_response_to.map(str::to_string),
+        session.session.clone(),
+    );
+    let (built_name_id, built_index) = (name_id.clone(), index.clone());
+    let xml = web::block(move || {
+        response::build(
+            &Issue {
+                idp_entity_id: &entity,
+                app: &built_app,
+                acs_url: &built_acs,
                 in_response_to: irt.as_deref(),
-                name_id: (format, &name_id),
-                session_index: &index,
+                name_id: (format, &built_name_id),
+                session_index: &built_index,
                 authn_instant: record.created_at,
                 session_not_on_or_after: record.expires_at,
                 attributes: &attributes,
                 now,
-            };
-            let xml = match response::build(&issue, &key) {
-                Ok(xml) => xml,
-                Err(e) => return Ok(Err(e)),
-            };
-            store::remember_session(conn, &record.id, &app.id, &name_id, &index, now)?;
-            Ok(Ok((xml, app)))
+            },
+            &key,
+        )
+    })
+    .await
+    .map_err(|e| SamlError::Internal(e.to_string()))??;
+    let (session_id, recorded_app) = (session.session.id.clone(), app.id.clone());
+    state
+        .db
+        .run(move |conn| {
+            store::remember_session(conn, &session_id, &recorded_app, &name_id, &index, now)
         })
-        .await;
-    match built {
-        Ok(Ok((xml, app))) => {
-            audit::record(
-                state,
-                Event::new(
-                    "saml.assertion_issued",
-                    Actor::User(session.user.id.clone()),
-                )
-                .target("saml_app", app.id.clone())
-                .detail("entity_id", app.entity_id.clone())
-                .from(&client_info(req, state)),
-            )
-            .await;
-            post_form(acs_url, &xml, relay_state)
-        }
-        Ok(Err(error)) => refuse(req, state, error),
-        Err(error) => refuse(req, state, error.into()),
-    }
+        .await?;
+    Ok((xml, app, acs))
 }

@@ -4,7 +4,7 @@
 //! the IdP. Every refusal is logged with its reason, audited as a failed sign-in, and shown as a
 //! friendly page that names no detail an attacker could use.
 
-use super::super::connections::{AttributeNames, acs_url, certificates, sp_entity_id};
+use super::super::connections::{acs_url, attribute_names, certificates, sp_entity_id};
 use super::super::error::SamlError;
 use super::checks::{Expected, check};
 use super::sign_in::{accept, person};
@@ -108,10 +108,6 @@ pub async fn receive(
             }
             state.metrics.count_sign_in("success");
             tracing::info!(user_id = %accepted.user.id, connection = %connection_id, "signed in with SAML");
-            let mut removal = actix_web::cookie::Cookie::build(relay_cookie_name(&state), "")
-                .path("/")
-                .finish();
-            removal.make_removal();
             HttpResponse::SeeOther()
                 .insert_header((
                     header::LOCATION,
@@ -119,7 +115,7 @@ pub async fn receive(
                 ))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .cookie(session_cookie::session_cookie(&state, &session.token))
-                .cookie(removal)
+                .cookie(super::sso::relay_cookie_removal(&state))
                 .finish()
         }
         Err(error) => {
@@ -162,24 +158,17 @@ async fn consume(
     }
     let xml = String::from_utf8(bytes)
         .map_err(|_| SamlError::Malformed("SAMLResponse is not UTF-8".into()))?;
-    super::ensure_keys(state).await?;
     let lookup = connection_id.to_string();
-    let key_state = state.clone();
-    let (connection, keys) = state
+    let connection: SamlConnectionRow = state
         .db
-        .run(move |conn| {
-            let connection = saml_connections::find(conn, &lookup)?;
-            let keys = key_state
-                .saml_keys
-                .published(conn, key_state.clock.now())
-                .map_err(|e| crate::storage::StorageError::Query(e.to_string()))?;
-            Ok((connection, keys))
-        })
-        .await?;
-    let connection: SamlConnectionRow = connection.ok_or(SamlError::UnknownConnection)?;
+        .run(move |conn| saml_connections::find(conn, &lookup))
+        .await?
+        .ok_or(SamlError::UnknownConnection)?;
     let pinned = certificates(&connection);
-    // xmlsec is CPU work: off the HTTP worker.
-    let verified = web::block(move || verify(&xml, &pinned, &keys))
+    // xmlsec is CPU work: off the HTTP worker. Our keys are opened only for an encrypted
+    // assertion.
+    let worker = state.clone();
+    let verified = web::block(move || verify(&xml, &pinned, || super::decryption_keys(&worker)))
         .await
         .map_err(|e| SamlError::Internal(e.to_string()))??;
     let (sp_entity, acs) = (
@@ -207,12 +196,6 @@ async fn consume(
             return Err(SamlError::RelayState);
         }
     }
-    let names = AttributeNames {
-        email: connection.email_attribute.clone(),
-        given_name: connection.given_name_attribute.clone(),
-        family_name: connection.family_name_attribute.clone(),
-        groups: connection.groups_attribute.clone(),
-    };
-    let person = person(&checked, &names)?;
+    let person = person(&checked, &attribute_names(&connection))?;
     accept(state, connection, checked, form.relay_state, person).await
 }

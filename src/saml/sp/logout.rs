@@ -47,7 +47,6 @@ pub async fn outgoing(state: &AppState, session_id: &str) -> Result<Option<Strin
     let Some(destination) = connection.slo_url.clone() else {
         return Ok(None);
     };
-    super::ensure_keys(state).await?;
     let now = state.clock.now();
     let format = signed_in
         .name_id_format
@@ -75,14 +74,8 @@ pub async fn outgoing(state: &AppState, session_id: &str) -> Result<Option<Strin
         name_id = escape(&signed_in.name_id),
         session_index = session_index,
     );
-    let worker = state.clone();
-    let query = state
-        .db
-        .run(move |conn| {
-            Ok(super::signing_key(&worker, conn)
-                .and_then(|key| redirect_query("SAMLRequest", &xml, None, Some(&key))))
-        })
-        .await??;
+    let key = super::current_key(state).await?;
+    let query = redirect_query("SAMLRequest", &xml, None, Some(&key))?;
     Ok(Some(with_query(&destination, &query)))
 }
 

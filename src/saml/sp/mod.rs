@@ -13,7 +13,6 @@ pub mod verify;
 use super::error::SamlError;
 use crate::app::AppState;
 use crate::crypto::saml_keys::{SamlKey, SamlKeyError};
-use crate::storage::DbConnection;
 
 impl From<SamlKeyError> for SamlError {
     fn from(error: SamlKeyError) -> Self {
@@ -36,7 +35,27 @@ pub async fn ensure_keys(state: &AppState) -> Result<(), SamlError> {
     Ok(())
 }
 
-/// The key that signs now (after [`ensure_keys`]).
-pub fn signing_key(state: &AppState, conn: &mut DbConnection) -> Result<SamlKey, SamlError> {
-    Ok(state.saml_keys.signing(conn, state.clock.now())?)
+/// The key that signs now (created on first use). Callers sign with it outside the database
+/// call: signing is CPU work and must not hold a pooled connection.
+pub async fn current_key(state: &AppState) -> Result<SamlKey, SamlError> {
+    ensure_keys(state).await?;
+    let worker = state.clone();
+    state
+        .db
+        .run(move |conn| {
+            Ok(worker
+                .saml_keys
+                .signing(conn, worker.clock.now())
+                .map_err(SamlError::from))
+        })
+        .await?
+}
+
+/// Every published key, for decryption (blocking: called from the verification thread, and
+/// only when a response is encrypted).
+pub fn decryption_keys(state: &AppState) -> Result<Vec<SamlKey>, SamlError> {
+    let now = state.clock.now();
+    Ok(state
+        .db
+        .run_blocking(|conn| Ok(state.saml_keys.published(conn, now)))??)
 }

@@ -24,8 +24,14 @@ pub struct SsoQuery {
 
 /// The cookie carrying the RelayState of the sign-in this browser started.
 pub fn relay_cookie_name(state: &AppState) -> String {
-    let prefix = if state.cookies.secure { "__Host-" } else { "" };
-    format!("{prefix}tessera_saml")
+    state.cookies.host_prefixed("tessera_saml")
+}
+
+/// Deletes the RelayState cookie (the sign-in it belonged to is over).
+pub fn relay_cookie_removal(state: &AppState) -> Cookie<'static> {
+    let mut cookie = relay_cookie(state, "", 0);
+    cookie.make_removal();
+    cookie
 }
 
 fn relay_cookie(state: &AppState, value: &str, max_age: i64) -> Cookie<'static> {
@@ -82,7 +88,6 @@ pub async fn redirect(
     connection_id: String,
     return_to: Option<String>,
 ) -> Result<(String, String), SamlError> {
-    super::ensure_keys(state).await?;
     let now = state.clock.now();
     let relay = random_token();
     let row = SamlRequestRow {
@@ -94,37 +99,28 @@ pub async fn redirect(
         expires_at: now + state.config.saml.request_lifetime_seconds,
         used_at: None,
     };
-    let worker = state.clone();
-    let relay_state = relay.clone();
+    let lookup = connection_id.clone();
+    let connection = state
+        .db
+        .run(move |conn| saml_connections::find(conn, &lookup))
+        .await?
+        .ok_or(SamlError::UnknownConnection)?;
+    let key = match connection.sign_requests {
+        true => Some(super::current_key(state).await?),
+        false => None,
+    };
+    let request = AuthnRequest {
+        id: &row.id,
+        issue_instant: now,
+        destination: &connection.sso_url,
+        acs_url: &acs_url(state, &connection.id),
+        issuer: &sp_entity_id(state, &connection.id),
+    }
+    .to_xml();
+    let query = redirect_query("SAMLRequest", &request, Some(&relay), key.as_ref())?;
     state
         .db
-        .run(move |conn| {
-            let Some(connection) = saml_connections::find(conn, &connection_id)? else {
-                return Ok(Err(SamlError::UnknownConnection));
-            };
-            let request = AuthnRequest {
-                id: &row.id,
-                issue_instant: now,
-                destination: &connection.sso_url,
-                acs_url: &acs_url(&worker, &connection.id),
-                issuer: &sp_entity_id(&worker, &connection.id),
-            }
-            .to_xml();
-            let key = match connection.sign_requests {
-                true => match super::signing_key(&worker, conn) {
-                    Ok(key) => Some(key),
-                    Err(e) => return Ok(Err(e)),
-                },
-                false => None,
-            };
-            let query =
-                match redirect_query("SAMLRequest", &request, Some(&relay_state), key.as_ref()) {
-                    Ok(q) => q,
-                    Err(e) => return Ok(Err(e)),
-                };
-            saml_sign_ins::insert_request(conn, &row)?;
-            Ok(Ok(with_query(&connection.sso_url, &query)))
-        })
-        .await?
-        .map(|location| (location, relay))
+        .run(move |conn| saml_sign_ins::insert_request(conn, &row))
+        .await?;
+    Ok((with_query(&connection.sso_url, &query), relay))
 }

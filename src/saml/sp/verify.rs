@@ -44,12 +44,12 @@ pub struct Verified {
     pub assertion: Assertion,
 }
 
-/// Verifies signatures and keeps only the signed content. `decryption_keys`: this server's
+/// Verifies signatures and keeps only the signed content. `decryption_keys` loads this server's
 /// published SAML keys.
 pub fn verify(
     xml: &str,
     pinned: &[Certificate],
-    decryption_keys: &[SamlKey],
+    decryption_keys: impl FnOnce() -> Result<Vec<SamlKey>, SamlError>,
 ) -> Result<Verified, SamlError> {
     let shape = xml_guard::check(xml)?;
     if shape.root != "Response" {
@@ -73,7 +73,7 @@ pub fn verify(
             return Err(SamlError::Unsigned);
         }
         // Only the encrypted assertion can carry the signature.
-        let assertion_xml = decrypt_assertion(xml, decryption_keys)?;
+        let assertion_xml = decrypt_assertion(xml, &decryption_keys()?)?;
         let assertion = signed_assertion(&assertion_xml, &certs)?;
         return Ok(Verified {
             response: None,
@@ -99,7 +99,7 @@ pub fn verify(
             let assertion = match (&response.assertion, reduced_shape.encrypted) {
                 (Some(assertion), false) => assertion.clone(),
                 (None, true) => {
-                    let assertion_xml = decrypt_assertion(&reduced, decryption_keys)?;
+                    let assertion_xml = decrypt_assertion(&reduced, &decryption_keys()?)?;
                     xml_guard::check(&assertion_xml)?;
                     assertion_xml
                         .parse()

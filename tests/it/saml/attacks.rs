@@ -73,6 +73,7 @@ both_backends! {
         case("XXE", &dtd, "dtd");
         case("billion laughs", &format!("<!DOCTYPE r [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>{good}"), "dtd");
         case("not base64", "<<<", "malformed");
+        case("larger than saml.max_response_bytes", &format!("<r>{}</r>", "a".repeat(300 * 1024)), "malformed");
         // References and transforms xmlsec would follow before checking the signature.
         let reference = format!("URI=\"#{}\"", spec.assertion_id);
         case("remote Reference", &good.replace(&reference, "URI=\"http://169.254.169.254/latest/meta-data\""), "bad_signature");

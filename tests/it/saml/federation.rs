@@ -410,6 +410,7 @@ both_backends! {
         let page = resumed(&browser, browser.get(&authn_request(&request("", "https://sp.test"))));
         assert_eq!(page.status, 303);
         assert!(page.location().starts_with("/sign-in?return_to=%2Fsaml%2Fidp%2Fresume%2F"));
+        assert_eq!(browser.get("/saml/idp/resume/no-such-request").status, 400, "unknown handle");
         // A pending request is answered only in the browser that brought it.
         let taken = browser.get(&authn_request(&request("", "https://sp.test")));
         let resume = taken.location();

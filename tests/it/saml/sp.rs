@@ -380,6 +380,11 @@ both_backends! {
         let (response, _, _) = idp::read_redirect(&location.replace("SAMLResponse=", "SAMLRequest="));
         assert!(response.contains("InResponseTo=\"_idplr\"") && response.contains("status:Success"), "{response}");
         assert!(!browser.is_signed_in());
+        // No such connection; a logout message older than ten minutes.
+        assert_eq!(setup.server.browser().get("/saml/sp/samlc_nope/slo?SAMLRequest=x").status, 404);
+        let stale = idp_logout_request(&setup, &setup.idp, "ada@acme.com");
+        setup.server.clock.advance(3600);
+        assert_eq!(setup.server.browser().get(&stale).status, 400);
     }
 }
 
